@@ -15,22 +15,37 @@
 namespace echelon::world {
 namespace {
 
-enum class Kind : uint8_t { kNull, kFalse, kTrue, kInteger, kFloat, kString, kArray, kObject };
+// Canonical text is context free: an array or a scalar reads the same wherever
+// it sits. So the parser writes arrays and scalars out canonically as it goes
+// (into CanonicalJsonBuilder::text_), and only objects, whose members must be
+// reordered, are kept as structure: each member remembers the span of text_
+// its value took, with any objects inside that value left as holes to be
+// filled in when the result is assembled. Every byte is thus copied a bounded
+// number of times however deeply objects nest.
 
-// One parsed value. Nodes live in one vector and refer to each other by index,
-// so a 30,000-wall world costs a handful of vector growths, not one allocation
-// per value.
-struct Node {
-  Kind kind = Kind::kNull;
-  uint32_t first = 0;     // kArray: index into elements_; kObject: into members_
-  uint32_t count = 0;     // kArray / kObject: number of children
-  double number = 0;      // kFloat
-  std::string_view text;  // kString: decoded UTF-8; kInteger: canonical digits
+// A half-open byte range of text_.
+struct Span {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+// A range of object_ids_: the objects directly inside one value, in text order.
+struct ObjectRange {
+  uint32_t first = 0;
+  uint32_t count = 0;
 };
 
 struct Member {
   std::string_view key;  // decoded UTF-8
-  uint32_t value = 0;    // node index; later members get larger indices
+  Span value;
+  ObjectRange objects;
+  uint32_t order = 0;  // position in the body, so that a later duplicate wins
+};
+
+struct Object {
+  Span text;  // what its member values took in text_, the hole it leaves there
+  uint32_t first_member = 0;
+  uint32_t member_count = 0;
 };
 
 // Appends `code_unit` as \uXXXX with lowercase hex digits, as Python does.
@@ -153,43 +168,48 @@ bool IsOverflowingLiteral(std::string_view text) {
 }
 
 // A recursive-descent JSON parser (RFC 8259, plus the PROTOCOL's rejections)
-// that builds a compact tree and writes it back out canonically. Errors are
-// kept in error_ and signalled with `false` so that the hot path is free of
-// Status objects; the public functions turn them into InvalidArgument.
+// that produces the canonical text as described above. Errors are kept in
+// error_ and signalled with `false` so that the hot path carries no Status
+// objects; Parse() hands the error out.
 class CanonicalJsonBuilder {
  public:
   explicit CanonicalJsonBuilder(std::string_view input) : input_(input) {}
 
-  // Parses the whole input; on success the document is node 0.
+  // Parses the whole input. On success Canonical() may be called.
   [[nodiscard]] absl::Status Parse() {
-    if (input_.size() >= std::numeric_limits<uint32_t>::max()) {
-      return absl::InvalidArgumentError("JSON body too large (4 GiB or more)");
+    if (input_.size() >= std::numeric_limits<uint32_t>::max() / 8) {
+      // Offsets into text_ are 32-bit, and canonical text can be up to six
+      // times longer than the body (raw UTF-8 becomes \uXXXX escapes).
+      return absl::InvalidArgumentError("JSON body too large");
     }
     if (input_.starts_with("\xef\xbb\xbf")) {
       return absl::InvalidArgumentError("invalid JSON: a UTF-8 byte order mark is not allowed");
     }
+    text_.reserve(input_.size());
     SkipWhitespace();
     if (AtEnd()) return absl::InvalidArgumentError("invalid JSON: empty body, expected a value");
-    uint32_t root;
-    if (!ParseValue(0, root)) return error_;
+    if (!ParseValue(0)) return error_;
     SkipWhitespace();
     if (!AtEnd()) {
       Fail("unexpected data after the JSON value");
       return error_;
     }
+    root_objects_ = TakeObjects(0);
     return absl::OkStatus();
   }
 
   [[nodiscard]] std::string Canonical() const {
     std::string out;
-    out.reserve(input_.size() + 16);
-    Emit(0, out);
+    out.reserve(text_.size() + 16);
+    AppendValue(Span{0, static_cast<uint32_t>(text_.size())}, root_objects_, out);
     return out;
   }
 
  private:
   [[nodiscard]] bool AtEnd() const { return pos_ >= input_.size(); }
   [[nodiscard]] unsigned char Peek() const { return static_cast<unsigned char>(input_[pos_]); }
+  [[nodiscard]] bool AtDigit() const { return !AtEnd() && Peek() >= '0' && Peek() <= '9'; }
+  [[nodiscard]] uint32_t TextSize() const { return static_cast<uint32_t>(text_.size()); }
 
   bool Fail(const std::string& what) {
     error_ = absl::InvalidArgumentError(absl::StrCat("invalid JSON at byte ", pos_, ": ", what));
@@ -209,7 +229,11 @@ class CanonicalJsonBuilder {
     }
   }
 
-  // Consumes `c` if it is next (after whitespace).
+  void SkipDigits() {
+    while (AtDigit()) ++pos_;
+  }
+
+  // Consumes `c` if it comes next (after whitespace).
   bool Consume(char c) {
     SkipWhitespace();
     if (AtEnd() || input_[pos_] != c) return false;
@@ -217,40 +241,27 @@ class CanonicalJsonBuilder {
     return true;
   }
 
-  uint32_t AddNode(Kind kind) {
-    Node node;
-    node.kind = kind;
-    nodes_.push_back(node);
-    return static_cast<uint32_t>(nodes_.size() - 1);
-  }
-
-  // Parses the value at pos_ (whitespace already skipped) into a new node.
-  // `depth` counts the arrays and objects around it.
-  bool ParseValue(int depth, uint32_t& node) {
+  // Parses the value at pos_ (whitespace already skipped) and appends its
+  // canonical text. `depth` counts the arrays and objects around it.
+  bool ParseValue(int depth) {
     if (AtEnd()) return FailUnexpected("a value");
     switch (Peek()) {
-      case '{': return ParseObject(depth + 1, node);
-      case '[': return ParseArray(depth + 1, node);
-      case '"': {
-        std::string_view text;
-        if (!ParseString(text)) return false;
-        node = AddNode(Kind::kString);
-        nodes_[node].text = text;
-        return true;
-      }
-      case 't': return ParseLiteral("true", Kind::kTrue, node);
-      case 'f': return ParseLiteral("false", Kind::kFalse, node);
-      case 'n': return ParseLiteral("null", Kind::kNull, node);
+      case '{': return ParseObject(depth + 1);
+      case '[': return ParseArray(depth + 1);
+      case '"': return ParseStringValue();
+      case 't': return ParseLiteral("true");
+      case 'f': return ParseLiteral("false");
+      case 'n': return ParseLiteral("null");
       case 'N': return Fail("NaN is not allowed");
       case 'I': return Fail("Infinity is not allowed");
-      default: return ParseNumber(node);
+      default: return ParseNumber();
     }
   }
 
-  bool ParseLiteral(std::string_view word, Kind kind, uint32_t& node) {
+  bool ParseLiteral(std::string_view word) {
     if (input_.substr(pos_, word.size()) != word) return FailUnexpected("a value");
     pos_ += word.size();
-    node = AddNode(kind);
+    text_.append(word);
     return true;
   }
 
@@ -259,69 +270,88 @@ class CanonicalJsonBuilder {
     return Fail(absl::StrCat("arrays and objects nest deeper than ", kMaxJsonDepth));
   }
 
-  bool ParseArray(int depth, uint32_t& node) {
+  bool ParseArray(int depth) {
     if (!CheckDepth(depth)) return false;
     ++pos_;  // '['
-    node = AddNode(Kind::kArray);
-    const size_t stack_begin = element_stack_.size();
+    text_.push_back('[');
     if (!Consume(']')) {
+      bool first = true;
       do {
+        if (!first) text_.push_back(',');
+        first = false;
         SkipWhitespace();
-        uint32_t element;
-        if (!ParseValue(depth, element)) return false;
-        element_stack_.push_back(element);
+        if (!ParseValue(depth)) return false;
       } while (Consume(','));
       if (!Consume(']')) return FailUnexpected("',' or ']'");
     }
-    // Children of nested containers were popped when those closed, so this
-    // array's elements are exactly the tail of the stack.
-    nodes_[node].first = static_cast<uint32_t>(elements_.size());
-    nodes_[node].count = static_cast<uint32_t>(element_stack_.size() - stack_begin);
-    elements_.insert(elements_.end(), element_stack_.begin() + stack_begin, element_stack_.end());
-    element_stack_.resize(stack_begin);
+    text_.push_back(']');
     return true;
   }
 
-  bool ParseObject(int depth, uint32_t& node) {
+  bool ParseObject(int depth) {
     if (!CheckDepth(depth)) return false;
     ++pos_;  // '{'
-    node = AddNode(Kind::kObject);
-    const size_t stack_begin = member_stack_.size();
+    const size_t member_base = member_stack_.size();
+    Object object;
+    object.text.begin = TextSize();
     if (!Consume('}')) {
       do {
-        SkipWhitespace();
-        if (AtEnd() || Peek() != '"') return FailUnexpected("a string key");
-        Member member;
-        if (!ParseString(member.key)) return false;
-        if (!Consume(':')) return FailUnexpected("':'");
-        SkipWhitespace();
-        if (!ParseValue(depth, member.value)) return false;
-        member_stack_.push_back(member);
+        if (!ParseMember(depth)) return false;
       } while (Consume(','));
       if (!Consume('}')) return FailUnexpected("',' or '}'");
     }
-    const auto begin = member_stack_.begin() + stack_begin;
+    object.text.end = TextSize();
+
+    const auto begin = member_stack_.begin() + member_base;
     const auto end = SortAndDeduplicate(begin, member_stack_.end());
-    nodes_[node].first = static_cast<uint32_t>(members_.size());
-    nodes_[node].count = static_cast<uint32_t>(end - begin);
+    object.first_member = static_cast<uint32_t>(members_.size());
+    object.member_count = static_cast<uint32_t>(end - begin);
     members_.insert(members_.end(), begin, end);
-    member_stack_.resize(stack_begin);
+    member_stack_.resize(member_base);
+
+    objects_.push_back(object);
+    open_object_ids_.push_back(static_cast<uint32_t>(objects_.size() - 1));
     return true;
+  }
+
+  // Parses `"key": value` into member_stack_.
+  bool ParseMember(int depth) {
+    SkipWhitespace();
+    if (AtEnd() || Peek() != '"') return FailUnexpected("a string key");
+    Member member;
+    if (!ParseString(member.key)) return false;
+    if (!Consume(':')) return FailUnexpected("':'");
+    SkipWhitespace();
+    member.order = static_cast<uint32_t>(member_stack_.size());
+    const size_t object_base = open_object_ids_.size();
+    member.value.begin = TextSize();
+    if (!ParseValue(depth)) return false;
+    member.value.end = TextSize();
+    member.objects = TakeObjects(object_base);
+    member_stack_.push_back(member);
+    return true;
+  }
+
+  // Moves the ids of the objects that closed since open_object_ids_ had
+  // `base` entries (those directly inside the value just parsed) to
+  // object_ids_, and returns where they went.
+  ObjectRange TakeObjects(size_t base) {
+    ObjectRange range{static_cast<uint32_t>(object_ids_.size()),
+                      static_cast<uint32_t>(open_object_ids_.size() - base)};
+    object_ids_.insert(object_ids_.end(), open_object_ids_.begin() + base, open_object_ids_.end());
+    open_object_ids_.resize(base);
+    return range;
   }
 
   // Sorts members by key (byte order of UTF-8 is code point order) and keeps
   // the last of equal keys, as a Python dict does; returns the new end.
   using MemberIt = std::vector<Member>::iterator;
   static MemberIt SortAndDeduplicate(MemberIt begin, MemberIt end) {
-    const auto strictly_less = [](const Member& a, const Member& b) { return a.key < b.key; };
     // Bodies written with sort_keys are already in order: skip the sort.
-    if (std::adjacent_find(begin, end, [&](const Member& a, const Member& b) {
-          return !strictly_less(a, b);
-        }) == end) {
-      return end;
-    }
+    const auto out_of_order = [](const Member& a, const Member& b) { return !(a.key < b.key); };
+    if (std::adjacent_find(begin, end, out_of_order) == end) return end;
     std::sort(begin, end, [](const Member& a, const Member& b) {
-      return a.key != b.key ? a.key < b.key : a.value < b.value;
+      return a.key != b.key ? a.key < b.key : a.order < b.order;
     });
     auto out = begin;
     for (auto it = begin; it != end; ++it) {
@@ -329,6 +359,16 @@ class CanonicalJsonBuilder {
       *out++ = *it;
     }
     return out;
+  }
+
+  bool ParseStringValue() {
+    // Decoded value strings are needed only until they are re-escaped.
+    const size_t arena_mark = arena_.size();
+    std::string_view decoded;
+    if (!ParseString(decoded)) return false;
+    AppendCanonicalString(text_, decoded);
+    arena_.resize(arena_mark);
+    return true;
   }
 
   // Parses the string at pos_ (the opening quote). `text` gets the decoded
@@ -368,7 +408,7 @@ class CanonicalJsonBuilder {
 
   // Returns where the next decoded string starts in arena_. The arena is
   // reserved once to the input size, which bounds all decoded text, so it
-  // never reallocates and the views handed out stay valid.
+  // never reallocates and the key views handed out stay valid.
   size_t StartDecoding() {
     if (arena_.capacity() < input_.size()) arena_.reserve(input_.size());
     return arena_.size();
@@ -401,9 +441,9 @@ class CanonicalJsonBuilder {
     if (!ReadHex4(code_point)) return false;
     if (code_point >= 0xdc00 && code_point <= 0xdfff) return FailLoneSurrogate(escape_at);
     if (code_point >= 0xd800 && code_point <= 0xdbff) {
-      uint32_t low;
       if (input_.substr(pos_, 2) != "\\u") return FailLoneSurrogate(escape_at);
       pos_ += 2;
+      uint32_t low;
       if (!ReadHex4(low)) return false;
       if (low < 0xdc00 || low > 0xdfff) return FailLoneSurrogate(escape_at);
       code_point = 0x10000 + ((code_point - 0xd800) << 10) + (low - 0xdc00);
@@ -467,15 +507,9 @@ class CanonicalJsonBuilder {
     return true;
   }
 
-  void SkipDigits() {
-    while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++pos_;
-  }
-
-  bool AtDigit() const { return !AtEnd() && Peek() >= '0' && Peek() <= '9'; }
-
   // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; integers keep their
-  // digits, anything with a fraction or exponent becomes a double.
-  bool ParseNumber(uint32_t& node) {
+  // digits, anything with a fraction or exponent is read as a double.
+  bool ParseNumber() {
     const size_t start = pos_;
     if (Peek() == '-') {
       ++pos_;
@@ -503,8 +537,7 @@ class CanonicalJsonBuilder {
     }
     const std::string_view literal = input_.substr(start, pos_ - start);
     if (!is_float) {
-      node = AddNode(Kind::kInteger);
-      nodes_[node].text = literal == "-0" ? std::string_view("0") : literal;
+      text_.append(literal == "-0" ? std::string_view("0") : literal);
       return true;
     }
     double value = 0;
@@ -519,51 +552,46 @@ class CanonicalJsonBuilder {
       pos_ = start;
       return Fail("unreadable number");
     }
-    node = AddNode(Kind::kFloat);
-    nodes_[node].number = value;
+    AppendJsonDouble(text_, value);
     return true;
   }
 
-  void Emit(uint32_t index, std::string& out) const {
-    const Node& node = nodes_[index];
-    switch (node.kind) {
-      case Kind::kNull: out.append("null"); return;
-      case Kind::kFalse: out.append("false"); return;
-      case Kind::kTrue: out.append("true"); return;
-      case Kind::kInteger: out.append(node.text); return;
-      case Kind::kFloat: AppendJsonDouble(out, node.number); return;
-      case Kind::kString: AppendCanonicalString(out, node.text); return;
-      case Kind::kArray:
-        out.push_back('[');
-        for (uint32_t i = 0; i < node.count; ++i) {
-          if (i > 0) out.push_back(',');
-          Emit(elements_[node.first + i], out);
-        }
-        out.push_back(']');
-        return;
-      case Kind::kObject:
-        out.push_back('{');
-        for (uint32_t i = 0; i < node.count; ++i) {
-          const Member& member = members_[node.first + i];
-          if (i > 0) out.push_back(',');
-          AppendCanonicalString(out, member.key);
-          out.push_back(':');
-          Emit(member.value, out);
-        }
-        out.push_back('}');
-        return;
+  // Appends the canonical text of a value: its span of text_ with the holes
+  // left by `objects` filled with their canonical text.
+  void AppendValue(Span span, ObjectRange objects, std::string& out) const {
+    uint32_t pos = span.begin;
+    for (uint32_t i = 0; i < objects.count; ++i) {
+      const Object& object = objects_[object_ids_[objects.first + i]];
+      out.append(text_, pos, object.text.begin - pos);
+      AppendObject(object, out);
+      pos = object.text.end;
     }
+    out.append(text_, pos, span.end - pos);
+  }
+
+  void AppendObject(const Object& object, std::string& out) const {
+    out.push_back('{');
+    for (uint32_t i = 0; i < object.member_count; ++i) {
+      const Member& member = members_[object.first_member + i];
+      if (i > 0) out.push_back(',');
+      AppendCanonicalString(out, member.key);
+      out.push_back(':');
+      AppendValue(member.value, member.objects, out);
+    }
+    out.push_back('}');
   }
 
   std::string_view input_;
   size_t pos_ = 0;
   absl::Status error_;
-  std::vector<Node> nodes_;
-  std::vector<uint32_t> elements_;       // children of arrays, per array contiguous
-  std::vector<Member> members_;          // members of objects, sorted, per object contiguous
-  std::vector<uint32_t> element_stack_;  // children of the arrays still open
-  std::vector<Member> member_stack_;     // members of the objects still open
-  std::string arena_;                    // decoded strings that had escapes
+  std::string text_;                       // canonical arrays and scalars; objects are holes
+  std::string arena_;                      // decoded strings that had escapes
+  std::vector<Object> objects_;            // in the order they closed
+  std::vector<Member> members_;            // per object contiguous, sorted, deduplicated
+  std::vector<uint32_t> object_ids_;       // per value contiguous: objects directly inside
+  std::vector<Member> member_stack_;       // members of the objects still open
+  std::vector<uint32_t> open_object_ids_;  // closed objects not yet claimed by a value
+  ObjectRange root_objects_;
 };
 
 }  // namespace

@@ -67,6 +67,16 @@ TEST(CanonicalJsonTest, SortsKeysByCodePointAndLaterDuplicateWins) {
   EXPECT_EQ(Canonical("{\"\xc3\xa9\":1,\"\\u00e9\":2}"), R"({"\u00e9":2})");
 }
 
+// Empty objects and arrays leave no text of their own while parsing; their
+// neighbours must still be separated.
+TEST(CanonicalJsonTest, KeepsEmptyContainersAndTheirNeighbours) {
+  EXPECT_EQ(Canonical("[{},{},1,{},[],[{}]]"), "[{},{},1,{},[],[{}]]");
+  EXPECT_EQ(Canonical(R"({"b":[{},{"d":{},"c":[]}],"a":{},"a":{"x":{}}})"),
+            R"({"a":{"x":{}},"b":[{},{"c":[],"d":{}}]})");
+  EXPECT_EQ(Canonical(R"([{"b":{"z":1,"y":[{"q":0,"p":1}]},"a":2},{"d":3,"c":4}])"),
+            R"([{"a":2,"b":{"y":[{"p":1,"q":0}],"z":1}},{"c":4,"d":3}])");
+}
+
 TEST(CanonicalJsonTest, ReescapesStringsLikePython) {
   EXPECT_EQ(Canonical(R"({"s":"caf\u00e9 \ud83d\ude80 \u007f/\/ \u0000\u001f\b\f"})"),
             R"({"s":"caf\u00e9 \ud83d\ude80 \u007f// \u0000\u001f\b\f"})");
