@@ -1,0 +1,166 @@
+#include "clients/cpp/http_pusher.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "clients/cpp/push_job.h"
+#include "common/gzip.h"
+#include "common/json_writer.h"
+#include "common/status_util.h"
+#include "server/world/world_hash.h"
+
+namespace echelon::client {
+namespace {
+
+constexpr char kJson[] = "application/json";
+
+std::chrono::microseconds ToChrono(absl::Duration d) { return absl::ToChronoMicroseconds(d); }
+
+// The server's {"detail": ...} when there is one, else the body itself.
+std::string Detail(const httplib::Response& response) {
+  nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+  if (body.is_object() && body.contains("detail") && body["detail"].is_string()) {
+    return body["detail"].get<std::string>();
+  }
+  return response.body.substr(0, 200);
+}
+
+// HTTP outcome -> absl::Status, with the same meaning gRPC codes have, so one
+// retry rule and one exit-code table serve both transports.
+absl::Status HttpStatus(const httplib::Result& result, const std::string& what) {
+  if (!result) {
+    return absl::UnavailableError(absl::StrCat(what, ": ", httplib::to_string(result.error())));
+  }
+  const int code = result->status;
+  if (code >= 200 && code < 300) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": HTTP ", code, ": ", Detail(*result));
+  switch (code) {
+    case 400:
+    case 422:
+      return absl::InvalidArgumentError(message);
+    case 404:
+      return absl::NotFoundError(message);
+    case 408:
+      return absl::DeadlineExceededError(message);
+    case 413:
+      return absl::ResourceExhaustedError(message);
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return absl::UnavailableError(message);
+    default:
+      return code >= 500 ? absl::InternalError(message) : absl::FailedPreconditionError(message);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> HttpBaseUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  const std::string original(url);
+  if (!url.starts_with(kScheme)) return absl::InvalidArgumentError(absl::StrCat("not an http:// URL: ", original));
+  std::string_view rest = url.substr(kScheme.size());
+  while (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.ends_with("/push")) rest.remove_suffix(5);
+  if (rest.empty() || rest.find('/') != std::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("expected http://host:port[/push], got ", original));
+  }
+  return std::string(url.substr(0, kScheme.size() + rest.size()));
+}
+
+std::string PushBody(std::string_view replay_id, std::string_view world_ref, int chunk_index,
+                     int chunk_count, std::string_view frames_json, std::string_view meta_json,
+                     std::string_view run_json) {
+  std::string body;
+  body.reserve(frames_json.size() + meta_json.size() + run_json.size() + 160);
+  JsonWriter w(body);
+  w.BeginObject();
+  w.Key("replay_id"); w.String(replay_id);
+  w.Key("world_ref"); w.String(world_ref);
+  w.Key("chunk_index"); w.Int(chunk_index);
+  w.Key("chunk_count"); w.Int(chunk_count);
+  w.Key("frames"); w.Raw(frames_json);
+  if (!meta_json.empty()) { w.Key("meta"); w.Raw(meta_json); }
+  if (!run_json.empty()) { w.Key("run"); w.Raw(run_json); }
+  w.EndObject();
+  return body;
+}
+
+class HttpPusher::Transport final : public internal::PushTransport {
+ public:
+  Transport(httplib::Client& http, absl::Duration timeout) : http_(http) {
+    http_.set_read_timeout(ToChrono(timeout));
+    http_.set_write_timeout(ToChrono(timeout));
+  }
+
+  absl::StatusOr<bool> HasWorld(const std::string& hash) override {
+    httplib::Result result = http_.Head(absl::StrCat("/worlds/", hash).c_str());
+    if (result && result->status == 404) return false;
+    ECHELON_RETURN_IF_ERROR(HttpStatus(result, "HEAD world"));
+    return true;
+  }
+
+  // Worlds are ~0.5 MB of very repetitive JSON: gzip, as the trainer does.
+  absl::Status PutWorld(std::string_view world_json, const std::string& hash) override {
+    const std::string body = GzipCompress(world_json);
+    httplib::Headers headers = {{"Content-Encoding", "gzip"}};
+    return HttpStatus(http_.Put(absl::StrCat("/worlds/", hash).c_str(), headers, body, kJson), "PUT world");
+  }
+
+  absl::Status PushChunk(const internal::PushJob& job, int index, std::string_view frames_json,
+                         bool& duplicate) override {
+    const Replay& replay = *job.replay;
+    std::string meta, run;
+    if (index == 0) {
+      // Like the trainer: chunk 0 always carries meta, {} when there is none.
+      meta = replay.meta_json().empty() ? "{}" : MinifyJson(replay.meta_json());
+      run = MinifyJson(replay.run_json());
+    }
+    const std::string body =
+        PushBody(job.replay_id, job.world_hash, index, job.chunk_count, frames_json, meta, run);
+    httplib::Result result = http_.Post("/push", body, kJson);
+    ECHELON_RETURN_IF_ERROR(HttpStatus(result, absl::StrCat("POST /push chunk ", index)));
+    nlohmann::json ack = nlohmann::json::parse(result->body, nullptr, false);
+    duplicate = ack.is_object() && ack.value("duplicate", false);
+    return absl::OkStatus();
+  }
+
+ private:
+  httplib::Client& http_;
+};
+
+HttpPusher::HttpPusher(std::string base_url)
+    : base_url_(std::move(base_url)), http_(std::make_unique<httplib::Client>(base_url_)) {
+  http_->set_connection_timeout(std::chrono::seconds(5));
+  http_->set_keep_alive(true);
+}
+
+HttpPusher::HttpPusher(HttpPusher&&) noexcept = default;
+HttpPusher& HttpPusher::operator=(HttpPusher&&) noexcept = default;
+HttpPusher::~HttpPusher() = default;
+
+absl::StatusOr<HttpPusher> HttpPusher::Create(std::string_view url) {
+  ECHELON_ASSIGN_OR_RETURN(std::string base, HttpBaseUrl(url));
+  HttpPusher pusher(std::move(base));
+  if (!pusher.http_->is_valid()) return absl::InvalidArgumentError(absl::StrCat("bad URL ", std::string(url)));
+  return pusher;
+}
+
+absl::StatusOr<std::string> HttpPusher::EnsureWorld(std::string_view world_json) {
+  auto hash = world::ComputeWorldHash(world_json);
+  if (!hash.ok()) return hash.status();
+  Transport transport(*http_, PushOptions{}.timeout);
+  ECHELON_RETURN_IF_ERROR(internal::EnsureWorld(transport, world_json, *hash));
+  return *hash;
+}
+
+absl::StatusOr<PushResult> HttpPusher::PushReplay(const Replay& replay, const PushOptions& options) {
+  ECHELON_ASSIGN_OR_RETURN(internal::PushJob job, internal::PushJob::Start(replay, options));
+  Transport transport(*http_, options.timeout);
+  return internal::PushChunkByChunk(transport, job);
+}
+
+}  // namespace echelon::client

@@ -1,0 +1,59 @@
+// Pushing replays over the HTTP JSON contract (PROTOCOL.md): HEAD
+// /worlds/{hash}, a gzipped PUT when the world is missing, then one POST /push
+// per chunk with meta (and run) on chunk 0, exactly what the trainer sends.
+// Each chunk is acknowledged by its response, so a retry resumes at the chunk
+// that failed; a server that lost the world (restart) gets it again.
+//
+//   ECHELON_ASSIGN_OR_RETURN(HttpPusher pusher, HttpPusher::Create("http://127.0.0.1:8090"));
+//   ECHELON_ASSIGN_OR_RETURN(PushResult pushed, pusher.PushReplay(replay, options));
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "clients/cpp/push_options.h"
+#include "clients/cpp/replay.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace echelon::client {
+
+class HttpPusher {
+ public:
+  // "http://host:port", optionally ending in "/push" as trainers write it.
+  // InvalidArgument for anything else.
+  [[nodiscard]] static absl::StatusOr<HttpPusher> Create(std::string_view url);
+
+  HttpPusher(HttpPusher&&) noexcept;
+  HttpPusher& operator=(HttpPusher&&) noexcept;
+  ~HttpPusher();
+
+  // Stores the world unless the server has it; returns its hash.
+  [[nodiscard]] absl::StatusOr<std::string> EnsureWorld(std::string_view world_json);
+
+  [[nodiscard]] absl::StatusOr<PushResult> PushReplay(const Replay& replay, const PushOptions& options);
+
+  const std::string& base_url() const { return base_url_; }
+
+ private:
+  class Transport;
+
+  explicit HttpPusher(std::string base_url);
+
+  std::string base_url_;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+// "http://h:p/push/" -> "http://h:p"; InvalidArgument unless http://host[:port].
+[[nodiscard]] absl::StatusOr<std::string> HttpBaseUrl(std::string_view url);
+
+// The POST /push body of one chunk: frames spliced in as they are.
+std::string PushBody(std::string_view replay_id, std::string_view world_ref, int chunk_index,
+                     int chunk_count, std::string_view frames_json, std::string_view meta_json,
+                     std::string_view run_json);
+
+}  // namespace echelon::client

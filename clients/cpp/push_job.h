@@ -1,0 +1,62 @@
+// Internal: the transport-independent half of pushing a replay. A PushJob is
+// one replay on its way (id, world hash, chunk count, progress); a
+// PushTransport is what a transport must provide (world Has/Put, one
+// acknowledged chunk). PushChunkByChunk is the shared acknowledged loop used
+// by HttpPusher and by ReplayClient's unary mode: it retries each chunk with
+// backoff and resumes at the first chunk that was not acknowledged.
+//
+//   ECHELON_ASSIGN_OR_RETURN(PushJob job, PushJob::Start(replay, options));
+//   ECHELON_RETURN_IF_ERROR(EnsureWorld(transport, job));
+//   return PushChunkByChunk(transport, job);
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "clients/cpp/push_options.h"
+#include "clients/cpp/replay.h"
+
+namespace echelon::client::internal {
+
+struct PushJob {
+  const Replay* replay = nullptr;
+  const PushOptions* options = nullptr;
+  std::string replay_id;
+  std::string world_hash;
+  int chunk_count = 0;
+  int64_t bytes_total = 0;
+  absl::Time started;
+
+  // InvalidArgument for a replay without frames or with an unhashable world.
+  [[nodiscard]] static absl::StatusOr<PushJob> Start(const Replay& replay, const PushOptions& options);
+
+  std::string ChunkFramesJson(int index) const { return replay->ChunkFramesJson(index, options->chunk_frames); }
+  void ReportProgress(int chunks_done, int64_t bytes_done, int attempt) const;
+  PushResult NewResult() const;
+};
+
+class PushTransport {
+ public:
+  virtual ~PushTransport() = default;
+  [[nodiscard]] virtual absl::StatusOr<bool> HasWorld(const std::string& hash) = 0;
+  [[nodiscard]] virtual absl::Status PutWorld(std::string_view world_json, const std::string& hash) = 0;
+  // Sends chunk `index` and waits for its acknowledgement.
+  [[nodiscard]] virtual absl::Status PushChunk(const PushJob& job, int index, std::string_view frames_json,
+                                               bool& duplicate) = 0;
+};
+
+// Has, else Put.
+[[nodiscard]] absl::Status EnsureWorld(PushTransport& transport, std::string_view world_json,
+                                       const std::string& hash);
+
+// After a non-retriable failure: a restarted server may simply have lost the
+// world. When it is missing, store it again and turn the failure into a
+// retriable one (Aborted); otherwise return the failure unchanged.
+[[nodiscard]] absl::Status RepairWorld(PushTransport& transport, const PushJob& job, absl::Status failure);
+
+// The acknowledged loop described above.
+[[nodiscard]] absl::StatusOr<PushResult> PushChunkByChunk(PushTransport& transport, const PushJob& job);
+
+}  // namespace echelon::client::internal
