@@ -48,9 +48,10 @@ struct Object {
   uint32_t member_count = 0;
 };
 
+constexpr char kHex[] = "0123456789abcdef";
+
 // Appends `code_unit` as \uXXXX with lowercase hex digits, as Python does.
 void AppendUnicodeEscape(std::string& out, uint32_t code_unit) {
-  static constexpr char kHex[] = "0123456789abcdef";
   const char escape[6] = {'\\', 'u', kHex[(code_unit >> 12) & 0xf], kHex[(code_unit >> 8) & 0xf],
                           kHex[(code_unit >> 4) & 0xf], kHex[code_unit & 0xf]};
   out.append(escape, sizeof(escape));
@@ -252,8 +253,8 @@ class CanonicalJsonBuilder {
       case 't': return ParseLiteral("true");
       case 'f': return ParseLiteral("false");
       case 'n': return ParseLiteral("null");
-      case 'N': return Fail("NaN is not allowed");
-      case 'I': return Fail("Infinity is not allowed");
+      case 'N': return RejectNonFinite("NaN");
+      case 'I': return RejectNonFinite("Infinity");
       default: return ParseNumber();
     }
   }
@@ -263,6 +264,12 @@ class CanonicalJsonBuilder {
     pos_ += word.size();
     text_.append(word);
     return true;
+  }
+
+  // Python reads these words as floats; the world hash has no place for them.
+  bool RejectNonFinite(std::string_view word) {
+    if (input_.substr(pos_, word.size()) != word) return FailUnexpected("a value");
+    return Fail(absl::StrCat(std::string(word), " is not allowed (numbers must be finite)"));
   }
 
   bool CheckDepth(int depth) {
@@ -512,8 +519,8 @@ class CanonicalJsonBuilder {
   bool ParseNumber() {
     const size_t start = pos_;
     if (Peek() == '-') {
+      if (input_.substr(pos_, 2) == "-I") return RejectNonFinite("-Infinity");
       ++pos_;
-      if (!AtEnd() && Peek() == 'I') return Fail("-Infinity is not allowed");
     }
     if (!AtDigit()) return FailUnexpected("a value");
     if (Peek() == '0') {
@@ -610,7 +617,6 @@ absl::StatusOr<std::string> ComputeWorldHash(std::string_view json_text) {
   if (EVP_Digest(canonical->data(), canonical->size(), digest, &digest_size, EVP_sha256(), nullptr) != 1) {
     return absl::InternalError("sha256 failed (OpenSSL EVP_Digest)");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string hash;
   hash.reserve(kWorldHashLength);
   for (size_t i = 0; i < kWorldHashLength / 2; ++i) {

@@ -116,7 +116,9 @@ void ExpectRejected(std::string_view body, std::string_view message_part) {
 TEST(WorldHashRejectionTest, NonFiniteNumbers) {
   ExpectRejected(R"({"x":NaN})", "NaN");
   ExpectRejected(R"({"x":Infinity})", "Infinity");
-  ExpectRejected(R"({"x":-Infinity})", "-Infinity");
+  ExpectRejected(R"({"x":-Infinity})", "-Infinity is not allowed");
+  ExpectRejected(R"({"x":Nope})", "expected a value");
+  ExpectRejected(R"({"x":-Inf})", "expected a value");
   ExpectRejected(R"({"x":1e400})", "overflows a double");
   ExpectRejected(R"([-1.7976931348623159e308])", "overflows a double");
   ExpectRejected("[1e99999999999999999999999999]", "overflows a double");
