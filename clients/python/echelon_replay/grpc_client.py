@@ -1,0 +1,210 @@
+"""ReplayClient: the gRPC path to the replay server.
+
+    from echelon_replay import ReplayClient
+
+    with ReplayClient("127.0.0.1:50051") as client:
+        summary = client.push_replay(replay)          # ensure world, PushChunks
+        for event in client.subscribe(after_id=0):    # ReplayEvent messages
+            if event.HasField("replay_end"):
+                break
+
+Frames travel as ``frames_json`` (one compact JSON array per chunk). Unlike
+``push_replay`` this raises ``ReplayPushError`` when a push fails for good.
+
+Retries: a stream that fails in transit (UNAVAILABLE, DEADLINE_EXCEEDED,
+ABORTED) is sent again whole, after checking the world is still stored; the
+server acknowledges chunks it already has as duplicates and does not
+broadcast them again. A restarted server has forgotten what it saw, so with
+``ack_each_chunk=True`` each chunk goes as one acknowledged unary ``Push`` and
+a retry resumes at the first unacknowledged chunk.
+"""
+
+import dataclasses
+import json
+import logging
+import random
+import time
+import uuid
+
+import grpc
+from google.protobuf import struct_pb2
+
+from echelon_replay import _stubs
+from echelon_replay.world import canonical_json, hash_canonical_text
+
+log = logging.getLogger("echelon_replay")
+
+_RETRIABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
+_MAX_MESSAGE = 512 << 20
+
+
+class ReplayPushError(RuntimeError):
+    """A push that failed after its retries; ``code`` is the grpc.StatusCode."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclasses.dataclass
+class PushSummary:
+    replay_id: str
+    world_hash: str
+    chunk_count: int
+    chunks_accepted: int = 0
+    chunks_duplicate: int = 0
+    frame_bytes: int = 0
+    retries: int = 0
+
+
+def _struct(value):
+    message = struct_pb2.Struct()
+    message.update(value)
+    return message
+
+
+class ReplayClient:
+    def __init__(self, target, *, timeout=30.0, retries=5, backoff=0.2, max_backoff=5.0):
+        self._pb = _stubs.load()
+        self._channel = grpc.insecure_channel(
+            target,
+            options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)],
+        )
+        self._replay = self._pb.replay_pb2_grpc.ReplayServiceStub(self._channel)
+        self._worlds = self._pb.world_pb2_grpc.WorldServiceStub(self._channel)
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+
+    def close(self):
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # Worlds -----------------------------------------------------------------
+
+    def ensure_world(self, world):
+        """Stores ``world`` (a dict) unless the server has it; returns its hash."""
+        text = canonical_json(world)
+        digest = hash_canonical_text(text)
+        self._ensure_world(digest, text)
+        return digest
+
+    def _ensure_world(self, digest, text):
+        pb = self._pb.world_pb2
+        if not self._worlds.Has(pb.HasWorldRequest(world_hash=digest), timeout=self.timeout).present:
+            self._worlds.Put(pb.PutWorldRequest(world_json=text.encode("ascii"), world_hash=digest), timeout=self.timeout)
+
+    # Pushing ----------------------------------------------------------------
+
+    def push_replay(self, replay, chunk_size=100, *, replay_id=None, ack_each_chunk=False):
+        """Pushes ``replay`` ({"world", "frames", optional "meta", "run"}); returns a PushSummary."""
+        text = canonical_json(replay["world"])
+        frames = replay["frames"]
+        chunk_size = max(1, int(chunk_size))
+        summary = PushSummary(
+            replay_id=replay_id or uuid.uuid4().hex[:12],
+            world_hash=hash_canonical_text(text),
+            chunk_count=(len(frames) + chunk_size - 1) // chunk_size,
+        )
+        if summary.chunk_count == 0:
+            raise ReplayPushError("the replay has no frames")
+        chunks = [self._chunk(replay, summary, i, chunk_size) for i in range(summary.chunk_count)]
+        summary.frame_bytes = sum(len(c.frames_json) for c in chunks)
+        if ack_each_chunk:
+            self._push_each(chunks, summary, text)
+        else:
+            self._retry("push stream", summary, lambda: self._stream_once(chunks, summary, text))
+        return summary
+
+    def _chunk(self, replay, summary, index, chunk_size):
+        chunk = self._pb.replay_pb2.ReplayChunk(
+            replay_id=summary.replay_id,
+            world_ref=summary.world_hash,
+            chunk_index=index,
+            chunk_count=summary.chunk_count,
+            frames_json=json.dumps(replay["frames"][index * chunk_size : (index + 1) * chunk_size], separators=(",", ":")).encode("utf-8"),
+        )
+        if index == 0:
+            chunk.meta.CopyFrom(_struct(replay.get("meta", {})))
+            if "run" in replay:
+                chunk.extra.CopyFrom(_struct({"run": replay["run"]}))
+        return chunk
+
+    def _stream_once(self, chunks, summary, text):
+        self._with_world_repair(summary.world_hash, text, lambda: self._ensure_world(summary.world_hash, text))
+        answer = self._with_world_repair(
+            summary.world_hash,
+            text,
+            lambda: self._replay.PushChunks(iter(chunks), timeout=self.timeout * (len(chunks) + 1)),
+        )
+        summary.chunks_accepted = answer.chunks_accepted
+        summary.chunks_duplicate = answer.chunks_duplicate
+
+    def _push_each(self, chunks, summary, text):
+        self._retry("world upload", summary, lambda: self._ensure_world(summary.world_hash, text))
+        for chunk in chunks:
+            ack = self._retry(
+                f"chunk {chunk.chunk_index}",
+                summary,
+                lambda: self._with_world_repair(
+                    summary.world_hash, text, lambda: self._replay.Push(chunk, timeout=self.timeout)
+                ),
+            )
+            if ack.duplicate:
+                summary.chunks_duplicate += 1
+            else:
+                summary.chunks_accepted += 1
+
+    def _with_world_repair(self, digest, text, call):
+        """Runs ``call``; when it is refused and the server has lost the world
+        (it restarted), stores the world again and raises a retriable error."""
+        try:
+            return call()
+        except grpc.RpcError as error:
+            if error.code() in _RETRIABLE:
+                raise
+            pb = self._pb.world_pb2
+            if self._worlds.Has(pb.HasWorldRequest(world_hash=digest), timeout=self.timeout).present:
+                raise
+            log.warning("server lost world %s; storing it again", digest)
+            self._worlds.Put(pb.PutWorldRequest(world_json=text.encode("ascii"), world_hash=digest), timeout=self.timeout)
+            raise _WorldRestored() from None
+
+    def _retry(self, what, summary, operation):
+        for attempt in range(self.retries + 1):
+            try:
+                return operation()
+            except (grpc.RpcError, _WorldRestored) as error:
+                code = error.code() if isinstance(error, grpc.RpcError) else grpc.StatusCode.ABORTED
+                details = error.details() if isinstance(error, grpc.RpcError) else str(error)
+                if code not in _RETRIABLE or attempt == self.retries:
+                    raise ReplayPushError(f"{what}: {code.name}: {details}", code) from None
+                delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.8, 1.2)
+                log.warning("%s failed (%s: %s); retry %d/%d in %.1f s", what, code.name, details, attempt + 1, self.retries, delay)
+                summary.retries += 1
+                time.sleep(delay)
+
+    # Subscribing ------------------------------------------------------------
+
+    def subscribe(self, after_id=0, *, omit_world=False, timeout=None):
+        """Yields ReplayEvent messages after ``after_id``; closing the
+        generator (or breaking out of the loop) cancels the call."""
+        request = self._pb.replay_pb2.SubscribeRequest(after_id=after_id, omit_world=omit_world)
+        call = self._replay.Subscribe(request, timeout=timeout)
+        try:
+            yield from call
+        finally:
+            call.cancel()
+
+
+class _WorldRestored(Exception):
+    """The server had lost the world and now has it again: try once more."""
+
+    def __str__(self):
+        return "the server had lost the world; stored it again"
