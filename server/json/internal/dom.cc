@@ -1,0 +1,203 @@
+#include "server/json/internal/dom.h"
+
+#include <charconv>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "common/status_util.h"
+
+
+namespace echelon::json::internal {
+namespace {
+
+// Enough for the few requests that parse at the same time on our 2-4 cores.
+constexpr size_t kMaxPooledParsers = 4;
+// Parsers that grew beyond this input size are freed rather than kept.
+constexpr size_t kMaxPooledCapacity = size_t{8} << 20;
+
+}  // namespace
+
+struct ParserLease::Parsers {
+  simdjson::dom::parser dom;
+  simdjson::ondemand::parser ondemand;
+  // On-demand parsing needs SIMDJSON_PADDING readable bytes after the input.
+  std::string padded;
+
+  bool WorthKeeping() const {
+    return dom.capacity() <= kMaxPooledCapacity && ondemand.capacity() <= kMaxPooledCapacity;
+  }
+};
+
+namespace {
+
+class ParserPool {
+ public:
+  static ParserPool& Get() {
+    static ParserPool* pool = new ParserPool();  // never destroyed: leases may outlive static destructors
+    return *pool;
+  }
+
+  std::unique_ptr<ParserLease::Parsers> Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        auto parsers = std::move(free_.back());
+        free_.pop_back();
+        return parsers;
+      }
+    }
+    return std::make_unique<ParserLease::Parsers>();
+  }
+
+  void Give(std::unique_ptr<ParserLease::Parsers> parsers) {
+    if (!parsers->WorthKeeping()) return;
+    std::lock_guard lock(mu_);
+    if (free_.size() < kMaxPooledParsers) free_.push_back(std::move(parsers));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ParserLease::Parsers>> free_;
+};
+
+bool IsNumberChar(char c) {
+  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+// True for an integer literal (digits, optional leading '-') that fits
+// neither int64 nor uint64: simdjson rejects those, Python accepts them.
+bool IsBigInteger(std::string_view token) {
+  const bool negative = !token.empty() && token.front() == '-';
+  const std::string_view digits = token.substr(negative ? 1 : 0);
+  if (digits.empty()) return false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+  }
+  const char* end = token.data() + token.size();
+  if (negative) {
+    int64_t value;
+    return std::from_chars(token.data(), end, value).ec != std::errc();
+  }
+  uint64_t value;
+  return std::from_chars(token.data(), end, value).ec != std::errc();
+}
+
+// Copy of `json` with ".0" after each integer literal too big for 64 bits,
+// so that simdjson reads it as a double. Only used after simdjson rejected a
+// number, so the common path never pays for this scan.
+std::string WidenBigIntegers(std::string_view json) {
+  std::string out;
+  out.reserve(json.size() + 64);
+  size_t i = 0;
+  while (i < json.size()) {
+    const char c = json[i];
+    if (c == '"') {  // copy the whole string, escapes included
+      size_t j = i + 1;
+      while (j < json.size() && json[j] != '"') j += json[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, json.size());
+      out.append(json.substr(i, j - i));
+      i = j;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i;
+      while (j < json.size() && IsNumberChar(json[j])) ++j;
+      const std::string_view token = json.substr(i, j - i);
+      out.append(token);
+      if (IsBigInteger(token)) out.append(".0");
+      i = j;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// The text of the array or object `value` (empty for other values), located in
+// `original` through its offset in the padded copy that `doc` iterates.
+// Consuming the value moves the document to the ',' or '}' after it; elements
+// and fields left untouched are skipped cheaply.
+absl::StatusOr<std::string_view> ContainerText(simdjson::ondemand::value& value, simdjson::ondemand::document& doc,
+                                               const char* original, const char* padded) {
+  simdjson::ondemand::json_type type;
+  simdjson::error_code error = value.type().get(type);
+  if (error) return InvalidJsonError(error);
+  const size_t begin = value.raw_json_token().data() - padded;
+  if (type == simdjson::ondemand::json_type::array) {
+    for (auto element : value.get_array()) {
+      if ((error = element.error())) return InvalidJsonError(error);
+    }
+  } else if (type == simdjson::ondemand::json_type::object) {
+    for (auto member : value.get_object()) {
+      if ((error = member.error())) return InvalidJsonError(error);
+    }
+  } else {
+    return std::string_view();
+  }
+  const char* after = nullptr;
+  if ((error = doc.current_location().get(after))) return InvalidJsonError(error);
+  size_t end = after - padded;
+  while (end > begin && IsJsonSpace(original[end - 1])) --end;
+  return std::string_view(original + begin, end - begin);
+}
+
+}  // namespace
+
+ParserLease::ParserLease() : parsers_(ParserPool::Get().Take()) {}
+
+ParserLease::~ParserLease() { ParserPool::Get().Give(std::move(parsers_)); }
+
+absl::StatusOr<simdjson::dom::element> ParserLease::ParseDom(std::string_view json) {
+  simdjson::dom::element root;
+  simdjson::error_code error = parsers_->dom.parse(json.data(), json.size()).get(root);
+  if (error == simdjson::NUMBER_ERROR) {
+    const std::string widened = WidenBigIntegers(json);
+    // The DOM copies strings into its own buffer, so `widened` may go.
+    if (widened.size() != json.size()) error = parsers_->dom.parse(widened.data(), widened.size()).get(root);
+  }
+  if (error) return InvalidJsonError(error);
+  return root;
+}
+
+absl::StatusOr<std::string_view> ParserLease::TopLevelValueText(std::string_view json, std::string_view key) {
+  std::string& padded = parsers_->padded;
+  padded.assign(json);
+  padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object object;
+  simdjson::error_code error = parsers_->ondemand.iterate(padded.data(), json.size(), padded.size()).get(doc);
+  if (!error) error = doc.get_object().get(object);
+  if (error) return InvalidJsonError(error);
+
+  std::optional<std::string_view> text;  // of the last occurrence seen so far
+  for (auto field : object) {
+    std::string_view field_key;
+    if ((error = field.unescaped_key().get(field_key))) return InvalidJsonError(error);
+    if (field_key != key) continue;  // the loop skips the value
+    simdjson::ondemand::value value;
+    if ((error = field.value().get(value))) return InvalidJsonError(error);
+    ECHELON_ASSIGN_OR_RETURN(text, ContainerText(value, doc, json.data(), padded.data()));
+  }
+  if (!text) return absl::NotFoundError("missing field '" + std::string(key) + "'");
+  if (text->empty()) return absl::InvalidArgumentError("field '" + std::string(key) + "' is not an array or object");
+  return *text;
+}
+
+std::string MinifyJson(std::string_view json) {
+  std::string out(json.size(), '\0');
+  size_t length = 0;
+  // Cannot fail on text that parsed; on anything else keep the text as is.
+  if (simdjson::minify(json.data(), json.size(), out.data(), length)) return std::string(json);
+  out.resize(length);
+  return out;
+}
+
+absl::Status InvalidJsonError(simdjson::error_code error) {
+  return absl::InvalidArgumentError(std::string("invalid JSON: ") + simdjson::error_message(error));
+}
+
+}  // namespace echelon::json::internal
