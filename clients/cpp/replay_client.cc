@@ -147,6 +147,10 @@ ReplayClient::ReplayClient(const std::string& target)
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(kMaxMessageBytes);
         args.SetMaxSendMessageSize(kMaxMessageBytes);
+        // A restarted server should be found again within the retry budget,
+        // not after gRPC's default reconnect backoff of up to two minutes.
+        args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+        args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
         return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
       }()) {}
 
@@ -193,23 +197,56 @@ absl::StatusOr<PushResult> ReplayClient::PushStreamed(const Replay& replay, cons
   return result;
 }
 
+void SubscribeCancel::Cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = true;
+  if (context_) context_->TryCancel();
+}
+
+bool SubscribeCancel::cancelled() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
+bool SubscribeCancel::Attach(grpc::ClientContext* context) {
+  std::lock_guard<std::mutex> lock(mu_);
+  context_ = context;
+  return !cancelled_;
+}
+
+void SubscribeCancel::Detach() {
+  std::lock_guard<std::mutex> lock(mu_);
+  context_ = nullptr;
+}
+
 absl::Status ReplayClient::Subscribe(uint64_t after_id, const EventCallback& on_event,
                                      const SubscribeOptions& options) {
   grpc::ClientContext context;
   SetTimeout(context, options.timeout);
+  if (options.cancel && !options.cancel->Attach(&context)) return absl::OkStatus();
+  struct DetachOnExit {
+    SubscribeCancel* cancel;
+    ~DetachOnExit() {
+      if (cancel) cancel->Detach();
+    }
+  } detach{options.cancel.get()};
+
   v1::SubscribeRequest request;
   request.set_after_id(after_id);
   request.set_omit_world(options.omit_world);
   std::unique_ptr<grpc::ClientReader<v1::ReplayEvent>> reader = replay_stub_->Subscribe(&context, request);
   ReplayEvent event;
-  while (reader->Read(&event)) {
+  bool stopped = false;
+  while (!stopped && reader->Read(&event)) {
     if (!on_event(event)) {
+      stopped = true;
       context.TryCancel();
-      reader->Finish();  // reports CANCELLED, which we asked for
-      return absl::OkStatus();
     }
   }
-  return FromGrpcStatus(reader->Finish());
+  const grpc::Status status = reader->Finish();
+  // CANCELLED is what we asked for, by the callback or through options.cancel.
+  if (stopped || (options.cancel && options.cancel->cancelled())) return absl::OkStatus();
+  return FromGrpcStatus(status);
 }
 
 }  // namespace echelon::client

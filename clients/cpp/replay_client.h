@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -34,10 +35,33 @@ namespace echelon::client {
 
 using ReplayEvent = ::echelon::replay::v1::ReplayEvent;
 
+// Ends a running Subscribe from any thread (Subscribe then returns OK).
+//
+//   auto cancel = std::make_shared<SubscribeCancel>();
+//   std::thread t([&] { client.Subscribe(0, on_event, {.cancel = cancel}); });
+//   cancel->Cancel();
+//   t.join();
+class SubscribeCancel {
+ public:
+  void Cancel();
+  bool cancelled();
+
+ private:
+  friend class ReplayClient;
+  // False when already cancelled: the caller must not start the call.
+  bool Attach(grpc::ClientContext* context);
+  void Detach();
+
+  std::mutex mu_;
+  grpc::ClientContext* context_ = nullptr;
+  bool cancelled_ = false;
+};
+
 struct SubscribeOptions {
   bool omit_world = false;
   // The whole subscription ends (DeadlineExceeded) after this long.
   absl::Duration timeout = absl::InfiniteDuration();
+  std::shared_ptr<SubscribeCancel> cancel;
 };
 
 // grpc::Status -> absl::Status (the codes are the same numbers).
@@ -57,7 +81,8 @@ class ReplayClient {
   [[nodiscard]] absl::StatusOr<PushResult> PushReplay(const Replay& replay, const PushOptions& options);
 
   // Calls `on_event` for each event after `after_id` until it returns false
-  // (then OK), the server ends the stream, or the timeout passes.
+  // or options.cancel is cancelled (then OK), the server ends the stream, or
+  // the timeout passes.
   using EventCallback = std::function<bool(const ReplayEvent&)>;
   [[nodiscard]] absl::Status Subscribe(uint64_t after_id, const EventCallback& on_event,
                                        const SubscribeOptions& options = {});

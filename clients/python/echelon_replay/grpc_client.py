@@ -68,7 +68,14 @@ class ReplayClient:
         self._pb = _stubs.load()
         self._channel = grpc.insecure_channel(
             target,
-            options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)],
+            options=[
+                ("grpc.max_receive_message_length", _MAX_MESSAGE),
+                ("grpc.max_send_message_length", _MAX_MESSAGE),
+                # Find a restarted server within the retry budget, not after
+                # gRPC's default reconnect backoff (up to two minutes).
+                ("grpc.initial_reconnect_backoff_ms", 100),
+                ("grpc.max_reconnect_backoff_ms", 2000),
+            ],
         )
         self._replay = self._pb.replay_pb2_grpc.ReplayServiceStub(self._channel)
         self._worlds = self._pb.world_pb2_grpc.WorldServiceStub(self._channel)
