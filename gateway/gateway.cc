@@ -1,0 +1,148 @@
+#include "gateway/gateway.h"
+
+#include <openssl/crypto.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/http_errors.h"
+#include "spdlog/spdlog.h"
+
+namespace echelon::gateway {
+
+namespace v1 = echelon::replay::v1;
+
+Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel)
+    : options_(std::move(options)),
+      started_(absl::Now()),
+      channel_(std::move(core_channel)),
+      replay_(v1::ReplayService::NewStub(channel_)),
+      worlds_(v1::WorldService::NewStub(channel_)),
+      nav_(v1::NavService::NewStub(channel_)),
+      sse_(std::make_unique<SseHub>(options_.sse, channel_)),
+      assets_(options_.viewer_dir.empty() ? ViewerAssets::Embedded()
+                                          : ViewerAssets::FromDirectory(options_.viewer_dir)) {
+  ConfigureServer();
+  RegisterHealthRoutes();
+  RegisterReplayRoutes();
+  RegisterWorldRoutes();
+  RegisterNavRoutes();
+  RegisterViewerRoutes();
+  RegisterMethodGuards();
+}
+
+Gateway::~Gateway() { Stop(); }
+
+void Gateway::ConfigureServer() {
+  // Every open SSE stream holds a worker for its whole life: size the pool so
+  // that a full house of viewers still leaves workers for pushes, nav and
+  // health checks.
+  const size_t workers = options_.sse.max_clients + 16;
+  http_.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  http_.set_payload_max_length(options_.max_body_bytes);
+  http_.set_read_timeout(30, 0);
+  // A viewer whose socket takes no bytes for this long is gone; this is also
+  // what unblocks its worker when it stalls mid-write.
+  const auto write_timeout = absl::ToChronoMicroseconds(
+      std::max(options_.sse.client_limits.max_wait, absl::Milliseconds(200)));
+  http_.set_write_timeout(write_timeout);
+  http_.set_keep_alive_timeout(5);
+  http_.set_tcp_nodelay(true);
+
+  http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404: SetError(res, 404, absl::StrCat("no such endpoint: ", req.method, " ", req.path)); break;
+      case 413: SetError(res, 413, "request body too large"); break;
+      case 415: SetError(res, 415, "unsupported Content-Encoding (use gzip or none)"); break;
+      default: SetError(res, res.status, "request failed");
+    }
+  });
+  http_.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                 std::exception_ptr error) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("{} {} failed: {}", req.method, req.path, what);
+    SetError(res, 500, absl::StrCat("internal error: ", what));
+  });
+}
+
+void Gateway::RegisterMethodGuards() {
+  // cpp-httplib answers 404 for a known path with the wrong method; the
+  // protocol wants 405 with an Allow header.
+  struct Guard {
+    const char* pattern;
+    const char* allow;
+  };
+  static constexpr Guard kGuards[] = {
+      {"/push", "POST"},          {"/events", "GET"},       {"/health", "GET"},
+      {"/metrics", "GET"},        {"/nav/graph", "POST"},   {"/nav/path", "POST"},
+      {R"(/worlds/([^/]+))", "GET, HEAD, PUT"},
+  };
+  for (const Guard& guard : kGuards) {
+    auto not_allowed = [allow = std::string(guard.allow)](const httplib::Request& req,
+                                                          httplib::Response& res) {
+      res.set_header("Allow", allow);
+      SetError(res, 405, absl::StrCat("method ", req.method, " not allowed; use ", allow));
+    };
+    const std::string allow = guard.allow;
+    if (!absl::StrContains(allow, "GET")) http_.Get(guard.pattern, not_allowed);
+    if (!absl::StrContains(allow, "POST")) http_.Post(guard.pattern, not_allowed);
+    if (!absl::StrContains(allow, "PUT")) http_.Put(guard.pattern, not_allowed);
+    http_.Delete(guard.pattern, not_allowed);
+    http_.Patch(guard.pattern, not_allowed);
+  }
+}
+
+std::unique_ptr<grpc::ClientContext> Gateway::CoreContext(const httplib::Request& req) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.core_deadline));
+  const std::string authorization = req.get_header_value("Authorization");
+  if (!authorization.empty()) context->AddMetadata("authorization", authorization);
+  return context;
+}
+
+bool Gateway::Authorized(const httplib::Request& req, httplib::Response& res,
+                         const std::string& token) const {
+  if (token.empty()) return true;
+  const std::string expected = absl::StrCat("Bearer ", token);
+  const std::string given = req.get_header_value("Authorization");
+  // Constant time in the token's length: no early exit on the first mismatch.
+  if (given.size() == expected.size() &&
+      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0) {
+    return true;
+  }
+  res.set_header("WWW-Authenticate", "Bearer");
+  SetError(res, 401, "missing or wrong bearer token");
+  return false;
+}
+
+absl::Status Gateway::Bind() {
+  if (options_.port == 0) {
+    port_ = http_.bind_to_any_port(options_.host);
+  } else {
+    port_ = http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for HTTP on ", options_.host, ":", options_.port));
+  }
+  sse_->Start();
+  spdlog::info("HTTP gateway listening on {}:{}", options_.host, port_);
+  return absl::OkStatus();
+}
+
+void Gateway::Serve() { http_.listen_after_bind(); }
+
+void Gateway::Stop() {
+  // Closing the viewers' outboxes first lets their workers return, so that
+  // stop() can join the pool without waiting for keepalive timeouts.
+  sse_->Stop();
+  http_.stop();
+}
+
+}  // namespace echelon::gateway

@@ -1,0 +1,51 @@
+#include "gateway/http_errors.h"
+
+#include <string>
+
+#include "common/json_writer.h"
+
+namespace echelon::gateway {
+
+int HttpStatusFor(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk: return 200;
+    case absl::StatusCode::kInvalidArgument: return 422;
+    case absl::StatusCode::kOutOfRange: return 422;
+    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kFailedPrecondition: return 400;
+    case absl::StatusCode::kAlreadyExists: return 409;
+    case absl::StatusCode::kAborted: return 409;
+    case absl::StatusCode::kResourceExhausted: return 413;
+    case absl::StatusCode::kUnauthenticated: return 401;
+    case absl::StatusCode::kPermissionDenied: return 403;
+    case absl::StatusCode::kUnavailable: return 503;
+    case absl::StatusCode::kDeadlineExceeded: return 504;
+    case absl::StatusCode::kUnimplemented: return 501;
+    case absl::StatusCode::kCancelled: return 499;
+    default: return 500;
+  }
+}
+
+void SetError(httplib::Response& res, int http_status, std::string_view detail) {
+  std::string body;
+  JsonWriter w(body);
+  w.BeginObject();
+  w.Key("detail");
+  w.String(detail);
+  w.EndObject();
+  res.status = http_status;
+  SetJson(res, std::move(body));
+}
+
+void SetError(httplib::Response& res, const absl::Status& status) {
+  SetError(res, HttpStatusFor(status.code()), std::string(status.message()));
+}
+
+void SetJson(httplib::Response& res, std::string body) {
+  // With a charset, cpp-httplib does not recognise the type as compressible:
+  // bodies that are compressed (once, cached) set Content-Encoding
+  // themselves, and the rest are small.
+  res.set_content(std::move(body), kJsonContentType);
+}
+
+}  // namespace echelon::gateway

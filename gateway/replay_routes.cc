@@ -1,0 +1,133 @@
+// /health, /push and /events: the replay path of the gateway.
+#include <charconv>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "common/json_writer.h"
+#include "gateway/gateway.h"
+#include "gateway/http_errors.h"
+#include "gateway/request_body.h"
+#include "server/json/chunk_codec.h"
+#include "spdlog/spdlog.h"
+
+namespace echelon::gateway {
+
+namespace v1 = echelon::replay::v1;
+
+namespace {
+
+// The resume point of a reconnecting viewer: the Last-Event-ID header that
+// EventSource sends by itself, or `?last_event_id=` for a viewer that opens
+// a new EventSource after a failure (EventSource cannot set headers).
+uint64_t ResumeAfterId(const httplib::Request& req) {
+  std::string text = req.get_header_value("Last-Event-ID");
+  if (text.empty()) text = req.get_param_value("last_event_id");
+  uint64_t id = 0;
+  if (!absl::SimpleAtoi(text, &id)) return 0;
+  return id;
+}
+
+bool WantsWorldInline(const httplib::Request& req) {
+  const std::string world = req.get_param_value("world");
+  return !(world == "0" || world == "false" || world == "no");
+}
+
+std::string PushAnswer(const v1::PushAck& ack, size_t viewers) {
+  std::string body;
+  JsonWriter w(body);
+  w.BeginObject();
+  w.Key("status");
+  w.String("ok");
+  w.Key("replay_id");
+  w.String(ack.replay_id());
+  w.Key("chunk_index");
+  w.Int(ack.chunk_index());
+  w.Key("clients_notified");
+  w.Int(ack.duplicate() ? 0 : static_cast<int64_t>(viewers));
+  if (ack.duplicate()) {
+    w.Key("duplicate");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return body;
+}
+
+}  // namespace
+
+void Gateway::RegisterHealthRoutes() {
+  http_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    const SseHubStats sse = sse_->stats();
+    std::string body;
+    JsonWriter w(body);
+    w.BeginObject();
+    w.Key("status");
+    w.String("ok");
+    w.Key("clients");
+    w.Int(static_cast<int64_t>(sse.clients));
+    w.Key("uptime_s");
+    w.Double(absl::ToDoubleSeconds(absl::Now() - started_));
+    w.Key("core_connected");
+    w.Bool(sse.upstream_connected);
+    w.EndObject();
+    SetJson(res, std::move(body));
+  });
+}
+
+void Gateway::RegisterReplayRoutes() {
+  http_.Post("/push", [this](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader) {
+    const absl::Time started = absl::Now();
+    absl::StatusOr<std::string> body = ReadBody(req, reader, body_limits());
+    if (!body.ok()) return SetError(res, body.status());
+    absl::StatusOr<v1::ReplayChunk> chunk = json::ParsePushBody(*body);
+    if (!chunk.ok()) return SetError(res, chunk.status());
+
+    v1::PushAck ack;
+    auto context = CoreContext(req);
+    grpc::Status status = replay_->Push(context.get(), *chunk, &ack);
+    if (!status.ok()) {
+      spdlog::warn("push {} chunk {} rejected: {}", chunk->replay_id(), chunk->chunk_index(),
+                   status.error_message());
+      return SetError(res, FromGrpcStatus(status));
+    }
+    const size_t viewers = sse_->client_count();
+    spdlog::info("push {} chunk {}/{}: {:.2f} MB, {} viewers, {:.1f} ms{}", ack.replay_id(),
+                 ack.chunk_index() + 1, chunk->chunk_count(), body->size() / 1e6, viewers,
+                 absl::ToDoubleMilliseconds(absl::Now() - started), ack.duplicate() ? " (re-sent)" : "");
+    SetJson(res, PushAnswer(ack, viewers));
+  });
+
+  http_.Get("/events", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res, options_.view_token)) return;
+    absl::StatusOr<std::shared_ptr<SseClient>> client =
+        sse_->Join(!WantsWorldInline(req), ResumeAfterId(req));
+    if (!client.ok()) {
+      if (client.status().code() == absl::StatusCode::kResourceExhausted) {
+        res.set_header("Retry-After", "5");
+        return SetError(res, 503, std::string(client.status().message()));
+      }
+      return SetError(res, client.status());
+    }
+    spdlog::info("viewer {} connected from {} ({} viewers)", (*client)->serial(), req.remote_addr,
+                 sse_->client_count());
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    const absl::Duration keepalive = options_.keepalive;
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [client = *client, keepalive](size_t, httplib::DataSink& sink) {
+          return client->WriteNext(sink, keepalive);
+        },
+        [this, client = *client](bool) {
+          sse_->Leave(client);
+          spdlog::info("viewer {} disconnected ({} viewers, {:.1f} MB sent{})", client->serial(),
+                       sse_->client_count(), client->bytes_sent() / 1e6,
+                       client->outbox().close_reason().empty()
+                           ? std::string()
+                           : absl::StrCat(": ", client->outbox().close_reason()));
+        });
+  });
+}
+
+}  // namespace echelon::gateway

@@ -1,0 +1,72 @@
+// SseClient: one browser's /events stream.
+//
+// Ownership: shared by the SseHub (which queues live events into its outbox
+// from the upstream thread) and the HTTP worker thread serving the
+// connection (the only thread that writes to the socket, and the only one
+// that touches the catch-up stream and last_sent_id_).
+//
+// A viewer first gets its catch-up events (a backlog-only Subscribe on the
+// core: the current replay's start and retained chunks, or what it missed
+// since Last-Event-ID), then its live outbox. Live events that overlap the
+// catch-up are skipped by id, so nothing is shown twice or lost.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/outbox.h"
+#include "echelon/replay/v1/replay.grpc.pb.h"
+#include "gateway/sse_encoder.h"
+
+namespace echelon::gateway {
+
+class SseClient {
+ public:
+  SseClient(uint64_t serial, bool omit_world, OutboxLimits limits)
+      : serial_(serial),
+        omit_world_(omit_world),
+        outbox_(limits),
+        catch_up_context_(std::make_unique<grpc::ClientContext>()) {}
+
+  uint64_t serial() const { return serial_; }
+  bool omit_world() const { return omit_world_; }
+  Outbox<std::string>& outbox() { return outbox_; }
+
+  // Starts the catch-up stream (called once, before the first WriteNext).
+  void StartCatchUp(echelon::replay::v1::ReplayService::StubInterface& stub, uint64_t after_id,
+                    const std::string& auth_metadata);
+
+  // Writes the next piece of the stream into `sink`: a catch-up event, a live
+  // event or, after `keepalive` of silence, a keepalive comment. Always writes
+  // something unless it returns false (the stream is over: closed by the hub,
+  // or the socket failed).
+  bool WriteNext(httplib::DataSink& sink, absl::Duration keepalive);
+
+  // Ends the stream from another thread (shutdown, hub closing).
+  void Close(const std::string& reason);
+
+  uint64_t bytes_sent() const { return bytes_sent_.load(std::memory_order_relaxed); }
+
+ private:
+  bool WriteCatchUpEvent(httplib::DataSink& sink);
+  bool Write(httplib::DataSink& sink, const std::string& bytes);
+
+  const uint64_t serial_;
+  const bool omit_world_;
+  Outbox<std::string> outbox_;
+
+  // Created up front so that Close() may cancel it from any thread at any time.
+  const std::unique_ptr<grpc::ClientContext> catch_up_context_;
+  // Worker-thread state.
+  std::unique_ptr<grpc::ClientReaderInterface<echelon::replay::v1::ReplayEvent>> catch_up_;
+  bool greeted_ = false;
+  uint64_t last_sent_id_ = 0;
+  std::atomic<uint64_t> bytes_sent_ = 0;
+};
+
+}  // namespace echelon::gateway

@@ -1,0 +1,141 @@
+#include "gateway/sse_hub.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace echelon::gateway {
+
+namespace v1 = echelon::replay::v1;
+
+SseHub::SseHub(SseHubOptions options, std::shared_ptr<grpc::Channel> core_channel)
+    : options_(std::move(options)),
+      channel_(std::move(core_channel)),
+      stub_(v1::ReplayService::NewStub(channel_)) {}
+
+SseHub::~SseHub() { Stop(); }
+
+void SseHub::Start() { upstream_ = std::thread([this] { RunUpstream(); }); }
+
+void SseHub::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  {
+    absl::MutexLock lock(&upstream_mu_);
+    if (upstream_context_ != nullptr) upstream_context_->TryCancel();
+  }
+  if (upstream_.joinable()) upstream_.join();
+  std::vector<std::shared_ptr<SseClient>> clients;
+  {
+    absl::MutexLock lock(&mu_);
+    clients = clients_;
+  }
+  for (const auto& client : clients) client->Close("server is shutting down");
+}
+
+absl::StatusOr<std::shared_ptr<SseClient>> SseHub::Join(bool omit_world, uint64_t after_id) {
+  std::shared_ptr<SseClient> client;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_.HasBeenNotified()) return absl::UnavailableError("server is shutting down");
+    if (clients_.size() >= options_.max_clients) {
+      ++rejected_;
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "too many viewers: ", options_.max_clients, " are connected; retry later"));
+    }
+    client = std::make_shared<SseClient>(next_serial_++, omit_world, options_.client_limits);
+    clients_.push_back(client);
+    ++connections_;
+  }
+  // Registered before the catch-up starts: whatever the catch-up misses
+  // arrives live, and what both deliver is skipped by id.
+  client->StartCatchUp(*stub_, after_id, options_.core_auth_metadata);
+  return client;
+}
+
+void SseHub::Leave(const std::shared_ptr<SseClient>& client) {
+  client->Close("viewer left");
+  absl::MutexLock lock(&mu_);
+  clients_.erase(std::remove(clients_.begin(), clients_.end(), client), clients_.end());
+}
+
+size_t SseHub::client_count() const {
+  absl::MutexLock lock(&mu_);
+  return clients_.size();
+}
+
+SseHubStats SseHub::stats() const {
+  absl::MutexLock lock(&mu_);
+  return SseHubStats{clients_.size(), connections_, rejected_, dropped_slow_,
+                     events_,         event_bytes_, upstream_connected_.load()};
+}
+
+void SseHub::RunUpstream() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stopping_.HasBeenNotified()) {
+    const absl::Time started = absl::Now();
+    ReadUpstream();
+    if (absl::Now() - started > absl::Seconds(5)) backoff = absl::Milliseconds(100);
+    if (stopping_.WaitForNotificationWithTimeout(backoff)) break;
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+}
+
+void SseHub::ReadUpstream() {
+  grpc::ClientContext context;
+  if (!options_.core_auth_metadata.empty()) {
+    context.AddMetadata("authorization", options_.core_auth_metadata);
+  }
+  {
+    absl::MutexLock lock(&upstream_mu_);
+    if (stopping_.HasBeenNotified()) return;
+    upstream_context_ = &context;
+  }
+  v1::SubscribeRequest request;
+  request.set_after_id(last_event_id_.load());
+  auto reader = stub_->Subscribe(&context, request);
+  v1::ReplayEvent event;
+  bool announced = false;
+  while (reader->Read(&event)) {
+    if (!announced) {
+      spdlog::info("gateway subscribed to the core");
+      announced = true;
+    }
+    upstream_connected_ = true;
+    last_event_id_ = event.id();
+    Fanout(event);
+  }
+  grpc::Status status = reader->Finish();
+  upstream_connected_ = false;
+  {
+    absl::MutexLock lock(&upstream_mu_);
+    upstream_context_ = nullptr;
+  }
+  if (!stopping_.HasBeenNotified()) {
+    spdlog::warn("subscription to the core ended ({}); reconnecting", status.error_message());
+  }
+}
+
+void SseHub::Fanout(const v1::ReplayEvent& event) {
+  // Framed once per form; each viewer's outbox holds a pointer, not a copy.
+  const SseBytes with_world = EncodeSseEvent(event);
+  SseBytes without_world = with_world;
+  if (event.has_replay_start() && !event.replay_start().world_json().empty()) {
+    v1::ReplayEvent lean = event;
+    lean.mutable_replay_start()->clear_world_json();
+    without_world = EncodeSseEvent(lean);
+  }
+
+  absl::MutexLock lock(&mu_);
+  ++events_;
+  event_bytes_ += with_world->size();
+  for (const auto& client : clients_) {
+    const SseBytes& bytes = client->omit_world() ? without_world : with_world;
+    if (client->outbox().Push(bytes, bytes->size(), event.id()) == PushResult::kOverflowed) {
+      ++dropped_slow_;
+      spdlog::warn("viewer {} dropped: {}", client->serial(), client->outbox().close_reason());
+    }
+  }
+}
+
+}  // namespace echelon::gateway

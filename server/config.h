@@ -1,0 +1,53 @@
+// Config: every setting of echelon-server, from flags or ECHELON_* environment
+// variables (the Python reference's names where it had them), with embedded
+// defaults so that no config file is ever needed. `--help` lists them all.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace echelon {
+
+struct Config {
+  std::string host = "0.0.0.0";
+  int port = 8090;
+  int grpc_port = 50051;
+  // host:port of a remote core; empty runs the core in this process.
+  std::string core;
+
+  int sse_max_clients = 16;
+  int sse_keepalive_s = 15;
+  double sse_broadcast_timeout_s = 1.0;
+  int sse_queue_mb = 64;
+
+  int world_cache_max = 32;
+  int world_cache_mb = 512;
+  int nav_cache_max = 8;
+  int retention_mb = 64;
+  int replay_idle_s = 300;
+  int max_chunk_count = 100000;
+
+  int max_body_mb = 64;
+  int max_decompressed_mb = 256;
+
+  std::string push_token;
+  std::string view_token;
+
+  std::string viewer_dir;
+  std::string log_level = "info";
+};
+
+// Parses flags and environment. On --help or a usage error, the returned
+// status carries the text to print and `exit_code` the code to exit with.
+struct ConfigResult {
+  Config config;
+  bool exit_now = false;
+  int exit_code = 0;
+  std::string message;
+};
+
+ConfigResult ParseConfig(int argc, char** argv);
+
+}  // namespace echelon

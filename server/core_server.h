@@ -1,0 +1,65 @@
+// CoreServer: the gRPC core in one object: world store, replay hub and nav
+// cache behind WorldService, ReplayService and NavService, plus gRPC health
+// checking and server reflection (so grpcurl can list and call everything).
+//
+// The gateway reaches it over a gRPC channel: InProcessChannel() in the
+// default one-process setup, or TCP from a gateway started with --core.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "server/nav/nav_cache.h"
+#include "server/replay/replay_hub.h"
+#include "server/world/world_store.h"
+
+namespace echelon {
+
+struct CoreOptions {
+  // host:port to listen on; port 0 picks a free one. Empty: in-process only.
+  std::string grpc_address = "0.0.0.0:50051";
+  size_t max_message_bytes = 256u << 20;
+  world::WorldStoreOptions worlds;
+  replay::HubOptions hub;
+  nav::NavCacheOptions nav;
+  // When set, pushes and world puts need `authorization: Bearer <token>`.
+  std::string push_token;
+};
+
+class CoreServer {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<CoreServer>> Start(CoreOptions options);
+  ~CoreServer();
+
+  // A channel to this server that never leaves the process.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+  int grpc_port() const { return grpc_port_; }
+
+  // Ends every stream, then stops within `grace`.
+  void Shutdown(absl::Duration grace);
+
+  world::WorldStore& worlds() { return *worlds_; }
+  replay::ReplayHub& hub() { return *hub_; }
+  nav::NavCache& nav() { return *nav_; }
+
+ private:
+  explicit CoreServer(CoreOptions options);
+  void RunMaintenance();
+
+  const CoreOptions options_;
+  std::unique_ptr<world::WorldStore> worlds_;
+  std::unique_ptr<replay::ReplayHub> hub_;
+  std::shared_ptr<nav::NavCache> nav_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int grpc_port_ = 0;
+  absl::Notification stopping_;
+  std::thread maintenance_;
+};
+
+}  // namespace echelon

@@ -1,0 +1,116 @@
+// echelon-server: the gRPC core and the HTTP/SSE gateway in one process (the
+// default), or a gateway alone in front of a remote core (--core host:port).
+// Runs with embedded defaults; SIGINT/SIGTERM end every stream and exit 0.
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/gateway.h"
+#include "server/config.h"
+#include "server/core_server.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+using echelon::Config;
+
+constexpr size_t kMiB = 1u << 20;
+
+echelon::CoreOptions CoreOptionsFrom(const Config& c) {
+  echelon::CoreOptions o;
+  o.grpc_address = absl::StrCat(c.host, ":", c.grpc_port);
+  o.max_message_bytes = std::max<size_t>(static_cast<size_t>(c.max_decompressed_mb) * kMiB * 2, 64 * kMiB);
+  o.worlds.max_worlds = c.world_cache_max;
+  o.worlds.max_bytes = static_cast<size_t>(c.world_cache_mb) * kMiB;
+  o.hub.retention_bytes = static_cast<size_t>(c.retention_mb) * kMiB;
+  o.hub.replays.max_chunk_count = c.max_chunk_count;
+  o.hub.replays.idle_timeout = absl::Seconds(c.replay_idle_s);
+  o.nav.capacity = c.nav_cache_max;
+  o.push_token = c.push_token;
+  return o;
+}
+
+echelon::gateway::GatewayOptions GatewayOptionsFrom(const Config& c) {
+  echelon::gateway::GatewayOptions o;
+  o.host = c.host;
+  o.port = c.port;
+  o.sse.max_clients = c.sse_max_clients;
+  o.sse.client_limits.max_bytes = static_cast<size_t>(c.sse_queue_mb) * kMiB;
+  o.sse.client_limits.max_wait = absl::Seconds(c.sse_broadcast_timeout_s);
+  if (!c.push_token.empty()) o.sse.core_auth_metadata = absl::StrCat("Bearer ", c.push_token);
+  o.keepalive = absl::Seconds(c.sse_keepalive_s);
+  o.max_body_bytes = static_cast<size_t>(c.max_body_mb) * kMiB;
+  o.max_decompressed_bytes = static_cast<size_t>(c.max_decompressed_mb) * kMiB;
+  o.view_token = c.view_token;
+  o.viewer_dir = c.viewer_dir;
+  return o;
+}
+
+std::shared_ptr<grpc::Channel> RemoteCoreChannel(const Config& c) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  return grpc::CreateCustomChannel(c.core, grpc::InsecureChannelCredentials(), args);
+}
+
+// Blocks SIGINT/SIGTERM in every thread (threads inherit the mask), so that
+// only the main thread's sigwait() sees them.
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  echelon::ConfigResult parsed = echelon::ParseConfig(argc, argv);
+  if (parsed.exit_now) {
+    std::fputs(parsed.message.c_str(), parsed.exit_code == 0 ? stdout : stderr);
+    return parsed.exit_code;
+  }
+  const Config& config = parsed.config;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("echelon"));
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  const sigset_t signals = BlockShutdownSignals();
+
+  std::unique_ptr<echelon::CoreServer> core;
+  std::shared_ptr<grpc::Channel> channel;
+  if (config.core.empty()) {
+    auto started = echelon::CoreServer::Start(CoreOptionsFrom(config));
+    if (!started.ok()) {
+      spdlog::critical("{}", started.status().ToString());
+      return 1;
+    }
+    core = *std::move(started);
+    channel = core->InProcessChannel();
+  } else {
+    spdlog::info("gateway only, core at {}", config.core);
+    channel = RemoteCoreChannel(config);
+  }
+
+  echelon::gateway::Gateway gateway(GatewayOptionsFrom(config), channel);
+  if (absl::Status bound = gateway.Bind(); !bound.ok()) {
+    spdlog::critical("{}", bound.ToString());
+    return 1;
+  }
+  std::thread http([&gateway] { gateway.Serve(); });
+  spdlog::info("echelon-server ready: viewer at http://{}:{}/", config.host, gateway.port());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("{} received, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  gateway.Stop();
+  http.join();
+  if (core) core->Shutdown(absl::Milliseconds(500));
+  spdlog::info("bye");
+  return 0;
+}

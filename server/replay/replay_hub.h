@@ -1,0 +1,112 @@
+// ReplayHub: the core's fan-out. Producers publish chunks; the hub checks them,
+// turns them into replay_start / replay_chunk / replay_end events with ids
+// that never repeat within the server's life, retains recent events (bounded
+// by bytes) for late joiners and resumes, and queues every event once, shared,
+// on each subscriber's outbox. Publishing never waits for a subscriber: one
+// that falls behind its outbox limits is closed and counted.
+//
+// Threads: Publish() and Subscribe() may be called from any thread. CPU work
+// on a chunk (validating and compacting its frames JSON) happens before the
+// hub's mutex is taken; under the mutex only bookkeeping and pointer pushes.
+//
+//   ReplayHub hub(options, [&](std::string_view h) { return store.Get(h); });
+//   absl::StatusOr<PublishResult> r = hub.Publish(chunk);
+//   std::shared_ptr<Subscription> sub = hub.Subscribe(request);
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "echelon/replay/v1/replay.pb.h"
+#include "server/replay/event_log.h"
+#include "server/replay/replay_registry.h"
+#include "server/replay/subscription.h"
+#include "server/world/world_store.h"
+
+namespace echelon::replay {
+
+struct HubOptions {
+  size_t retention_bytes = 64u << 20;
+  ReplayRegistry::Limits replays;
+  OutboxLimits subscriber_limits{.max_bytes = 256u << 20, .max_wait = absl::Seconds(30)};
+};
+
+struct PublishResult {
+  uint32_t subscribers_notified = 0;
+  bool duplicate = false;
+};
+
+struct HubStats {
+  size_t subscribers = 0;
+  size_t replays = 0;
+  size_t retained_events = 0;
+  size_t retained_bytes = 0;
+  uint64_t events_published = 0;
+  uint64_t chunks_published = 0;
+  uint64_t chunks_duplicate = 0;
+  uint64_t subscribers_dropped = 0;
+};
+
+class ReplayHub {
+ public:
+  using WorldLookup = std::function<absl::StatusOr<std::shared_ptr<const world::StoredWorld>>(
+      const std::string& world_hash)>;
+
+  ReplayHub(HubOptions options, WorldLookup world_lookup);
+  ~ReplayHub();
+
+  // Checks and broadcasts one chunk. InvalidArgument for a malformed chunk,
+  // FailedPrecondition when its world is not stored, AlreadyExists when it
+  // contradicts earlier chunks of its replay, Unavailable after Shutdown().
+  [[nodiscard]] absl::StatusOr<PublishResult> Publish(const echelon::replay::v1::ReplayChunk& chunk);
+
+  // Registers a subscriber, its outbox pre-filled with the backlog the request
+  // selects (see SubscribeRequest in replay.proto).
+  std::shared_ptr<Subscription> Subscribe(const echelon::replay::v1::SubscribeRequest& request);
+  void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
+
+  // Forgets replays idle past their timeout; called periodically.
+  void ExpireIdleReplays();
+
+  // Closes every subscription and refuses further publishes.
+  void Shutdown();
+
+  HubStats stats() const;
+
+ private:
+  struct PreparedChunk;
+
+  HubEventPtr MakeEvent(echelon::replay::v1::ReplayEvent event, const std::string& replay_id,
+                        EventPtr without_world = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  HubEventPtr MakeStartEvent(const echelon::replay::v1::ReplayChunk& chunk,
+                             const world::StoredWorld& world) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Retains an event and queues it on every subscriber; collects the
+  // subscribers that went from idle to ready, to be woken after unlocking.
+  void BroadcastLocked(const HubEventPtr& event, std::vector<std::shared_ptr<Subscription>>& wake)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PrefillBacklogLocked(const echelon::replay::v1::SubscribeRequest& request,
+                            Subscription& subscription) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const HubOptions options_;
+  const WorldLookup world_lookup_;
+
+  mutable absl::Mutex mu_;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_event_id_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_subscriber_serial_ ABSL_GUARDED_BY(mu_) = 1;
+  EventLog log_ ABSL_GUARDED_BY(mu_);
+  ReplayRegistry replays_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Subscription>> subscribers_ ABSL_GUARDED_BY(mu_);
+  uint64_t events_published_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t chunks_published_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t chunks_duplicate_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t subscribers_dropped_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace echelon::replay

@@ -1,0 +1,167 @@
+#include "server/replay/replay_service.h"
+
+#include <memory>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "common/grpc_status.h"
+#include "spdlog/spdlog.h"
+
+namespace echelon::replay {
+
+namespace v1 = echelon::replay::v1;
+
+namespace {
+
+// Reads a producer's chunks one at a time and publishes each before asking
+// for the next, so a producer can never have more than one chunk buffered
+// here: gRPC flow control holds the rest back on the producer's side.
+class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> {
+ public:
+  PushChunksReactor(ReplayHub& hub, v1::PushSummary* summary) : hub_(hub), summary_(summary) {
+    StartRead(&chunk_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the producer closed its side: the push is complete
+      spdlog::info("gRPC push stream done: {} chunks ({} re-sent), {:.1f} MB",
+                   summary_->chunks_accepted(), summary_->chunks_duplicate(),
+                   summary_->frame_bytes() / 1e6);
+      Finish(grpc::Status::OK);
+      return;
+    }
+    absl::StatusOr<PublishResult> result = hub_.Publish(chunk_);
+    if (!result.ok()) {
+      Finish(ToGrpcStatus(result.status()));
+      return;
+    }
+    Record(*result);
+    chunk_.Clear();
+    StartRead(&chunk_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Record(const PublishResult& result) {
+    if (result.duplicate) {
+      summary_->set_chunks_duplicate(summary_->chunks_duplicate() + 1);
+    } else {
+      summary_->set_chunks_accepted(summary_->chunks_accepted() + 1);
+      summary_->set_frame_bytes(summary_->frame_bytes() + chunk_.frames_json().size());
+    }
+    if (replay_ids_.insert(chunk_.replay_id()).second) summary_->add_replay_ids(chunk_.replay_id());
+  }
+
+  ReplayHub& hub_;
+  v1::PushSummary* summary_;
+  v1::ReplayChunk chunk_;
+  absl::flat_hash_set<std::string> replay_ids_;
+};
+
+// Streams a subscription's outbox to one subscriber, one write in flight.
+class SubscribeReactor final : public grpc::ServerWriteReactor<v1::ReplayEvent> {
+ public:
+  SubscribeReactor(ReplayHub& hub, const v1::SubscribeRequest& request)
+      : hub_(hub), subscription_(hub.Subscribe(request)) {
+    spdlog::info("gRPC subscriber {} connected (after_id {}{})", subscription_->serial(),
+                 request.after_id(), request.backlog_only() ? ", backlog only" : "");
+    subscription_->SetReadyCallback([this] { WriteNext(); });
+    WriteNext();
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      in_flight_.reset();
+    }
+    if (!ok) {
+      subscription_->outbox().Close("subscriber went away");
+      FinishOnce(grpc::Status::CANCELLED);
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnCancel() override {
+    subscription_->outbox().Close("subscriber cancelled");
+    FinishOnce(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    subscription_->ClearReadyCallback();
+    hub_.Unsubscribe(subscription_);
+    spdlog::info("gRPC subscriber {} disconnected", subscription_->serial());
+    delete this;
+  }
+
+ private:
+  // Called from gRPC threads (OnWriteDone) and publishing threads (the ready
+  // callback); mu_ makes "is a write in flight?" and StartWrite one step.
+  void WriteNext() {
+    absl::MutexLock lock(&mu_);
+    if (writing_ || finished_) return;
+    auto item = subscription_->outbox().PopOrIdle();
+    if (item) {
+      writing_ = true;
+      in_flight_ = std::move(item->value);  // keeps the shared event alive during the write
+      StartWrite(in_flight_.get());
+      return;
+    }
+    if (subscription_->outbox().closed()) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, subscription_->outbox().close_reason()));
+    } else if (subscription_->backlog_only()) {
+      FinishLocked(grpc::Status::OK);
+    }
+  }
+
+  void FinishOnce(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(std::move(status));
+  }
+
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || writing_) {
+      // With a write in flight, OnWriteDone comes first and finishes then.
+      return;
+    }
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  ReplayHub& hub_;
+  const std::shared_ptr<Subscription> subscription_;
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  EventPtr in_flight_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+grpc::ServerReadReactor<v1::ReplayChunk>* ReplayServiceImpl::PushChunks(
+    grpc::CallbackServerContext* context, v1::PushSummary* summary) {
+  return new PushChunksReactor(hub_, summary);
+}
+
+grpc::ServerUnaryReactor* ReplayServiceImpl::Push(grpc::CallbackServerContext* context,
+                                                  const v1::ReplayChunk* chunk, v1::PushAck* ack) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<PublishResult> result = hub_.Publish(*chunk);
+  if (result.ok()) {
+    ack->set_replay_id(chunk->replay_id());
+    ack->set_chunk_index(chunk->chunk_index());
+    ack->set_clients_notified(result->subscribers_notified);
+    ack->set_duplicate(result->duplicate);
+  }
+  reactor->Finish(ToGrpcStatus(result.status()));
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::ReplayEvent>* ReplayServiceImpl::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  return new SubscribeReactor(hub_, *request);
+}
+
+}  // namespace echelon::replay

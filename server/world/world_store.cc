@@ -1,0 +1,97 @@
+#include "server/world/world_store.h"
+
+#include <simdjson.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/gzip.h"
+#include "common/status_util.h"
+#include "server/world/world_hash.h"
+#include "spdlog/spdlog.h"
+
+namespace echelon::world {
+namespace {
+
+// Worlds arrive pretty-printed from some producers; they are stored and served
+// compact. Minifying text (not re-encoding) keeps every number as written.
+std::string Minify(std::string_view json) {
+  std::string out(json.size(), '\0');
+  size_t out_len = 0;
+  if (simdjson::minify(json.data(), json.size(), out.data(), out_len) != simdjson::SUCCESS) {
+    return std::string(json);  // unreachable for text that passed the hash parser
+  }
+  out.resize(out_len);
+  return out;
+}
+
+}  // namespace
+
+const std::string& StoredWorld::gzipped() const {
+  std::call_once(gzip_once_, [this] { gzipped_ = GzipCompress(json_); });
+  return gzipped_;
+}
+
+WorldStore::WorldStore(WorldStoreOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<WorldPutResult> WorldStore::Put(std::string_view json_text,
+                                               std::string_view claimed_hash) {
+  ECHELON_ASSIGN_OR_RETURN(std::string hash, ComputeWorldHash(json_text));
+  if (!claimed_hash.empty() && claimed_hash != hash) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "world hash mismatch: the request names ", std::string(claimed_hash), " but the body hashes to ", hash));
+  }
+  if (Has(hash)) return WorldPutResult{hash, false};
+
+  ECHELON_RETURN_IF_ERROR(ParseWorld(json_text, options_.world_limits).status());
+  auto world = std::make_shared<const StoredWorld>(hash, Minify(json_text));
+  {
+    absl::MutexLock lock(&mu_);
+    if (index_.contains(hash)) return WorldPutResult{hash, false};
+    InsertLocked(world);
+  }
+  spdlog::info("world {} stored ({} bytes)", hash, world->json().size());
+  return WorldPutResult{hash, true};
+}
+
+absl::StatusOr<std::shared_ptr<const StoredWorld>> WorldStore::Get(std::string_view hash) {
+  absl::MutexLock lock(&mu_);
+  auto it = index_.find(std::string(hash));
+  if (it == index_.end()) {
+    ++misses_;
+    return absl::NotFoundError(absl::StrCat("world ", std::string(hash), " is not stored"));
+  }
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return *it->second;
+}
+
+bool WorldStore::Has(std::string_view hash) {
+  absl::MutexLock lock(&mu_);
+  return index_.contains(std::string(hash));
+}
+
+WorldStoreStats WorldStore::stats() const {
+  absl::MutexLock lock(&mu_);
+  return WorldStoreStats{lru_.size(), bytes_, hits_, misses_};
+}
+
+void WorldStore::InsertLocked(std::shared_ptr<const StoredWorld> world) {
+  bytes_ += world->json().size();
+  lru_.push_front(world);
+  index_.emplace(world->hash(), lru_.begin());
+  EvictLocked();
+}
+
+void WorldStore::EvictLocked() {
+  // Never evict the world just inserted, even when it alone exceeds max_bytes.
+  while (lru_.size() > 1 && (lru_.size() > options_.max_worlds || bytes_ > options_.max_bytes)) {
+    const std::shared_ptr<const StoredWorld>& oldest = lru_.back();
+    spdlog::info("world {} evicted from the store", oldest->hash());
+    bytes_ -= oldest->json().size();
+    index_.erase(oldest->hash());
+    lru_.pop_back();
+  }
+}
+
+}  // namespace echelon::world
