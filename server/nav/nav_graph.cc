@@ -21,6 +21,7 @@ class NavGraphBuilder {
     graph_.size_y_ = sy_;
     FillCollisions();
     FillWalkable();
+    collides_ = {};  // not needed any more; frees sz*sy*sx bytes early
     for (int layer = 0; layer < sz_; ++layer) Erode(layer);
     NumberNodes();
     IndexColumns();
@@ -80,10 +81,8 @@ class NavGraphBuilder {
 
   // Step 4: node numbers in (layer, y, x) order, i.e. bedrock first.
   void NumberNodes() {
-    node_at_.assign(walkable_.size(), -1);
     for (size_t i = 0; i < walkable_.size(); ++i) {
       if (!walkable_[i]) continue;
-      node_at_[i] = static_cast<int32_t>(graph_.z_.size());
       const size_t cell = i % cells_per_layer_;
       graph_.z_.push_back(static_cast<int32_t>(i / cells_per_layer_) - 1);
       graph_.y_.push_back(static_cast<int32_t>(cell / sx_));
@@ -107,8 +106,9 @@ class NavGraphBuilder {
     return static_cast<size_t>(graph_.y_[node]) * sx_ + graph_.x_[node];
   }
 
+  // After erosion, the walkable cells are exactly the nodes.
   bool IsNode(int z, int y, int x) const {
-    return node_at_[(z + 1) * cells_per_layer_ + static_cast<size_t>(y) * sx_ + x] >= 0;
+    return walkable_[(z + 1) * cells_per_layer_ + static_cast<size_t>(y) * sx_ + x] != 0;
   }
 
   // Step 5: neighbours per direction in the reference's order, each column
@@ -126,6 +126,8 @@ class NavGraphBuilder {
     const double s = world_.voxel_size;
     const uint32_t n = graph_.node_count();
     graph_.edge_offsets_.assign(n + 1, 0);
+    graph_.edge_targets_.reserve(size_t{n} * 8);  // typical worlds average about 7 edges per node
+    graph_.edge_costs_.reserve(size_t{n} * 8);
     for (uint32_t node = 0; node < n; ++node) {
       const int z = graph_.z_[node], y = graph_.y_[node], x = graph_.x_[node];
       for (const Direction& d : kDirections) {
@@ -151,8 +153,7 @@ class NavGraphBuilder {
   const size_t cells_per_layer_;
   NavGraph graph_;
   std::vector<uint8_t> collides_;  // [z][y][x]
-  std::vector<uint8_t> walkable_;  // [layer][y][x]
-  std::vector<int32_t> node_at_;   // [layer][y][x] -> node number or -1
+  std::vector<uint8_t> walkable_;  // [layer][y][x], eroded in place
 };
 
 NavGraph NavGraph::Build(const world::WorldModel& world) { return NavGraphBuilder(world).Build(); }
