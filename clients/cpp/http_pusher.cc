@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/push_job.h"
 #include "common/gzip.h"
-#include "common/json_writer.h"
 #include "common/status_util.h"
+#include "server/json/chunk_codec.h"
 #include "server/world/world_hash.h"
 
 namespace echelon::client {
@@ -71,24 +71,6 @@ absl::StatusOr<std::string> HttpBaseUrl(std::string_view url) {
   return std::string(url.substr(0, kScheme.size() + rest.size()));
 }
 
-std::string PushBody(std::string_view replay_id, std::string_view world_ref, int chunk_index,
-                     int chunk_count, std::string_view frames_json, std::string_view meta_json,
-                     std::string_view run_json) {
-  std::string body;
-  body.reserve(frames_json.size() + meta_json.size() + run_json.size() + 160);
-  JsonWriter w(body);
-  w.BeginObject();
-  w.Key("replay_id"); w.String(replay_id);
-  w.Key("world_ref"); w.String(world_ref);
-  w.Key("chunk_index"); w.Int(chunk_index);
-  w.Key("chunk_count"); w.Int(chunk_count);
-  w.Key("frames"); w.Raw(frames_json);
-  if (!meta_json.empty()) { w.Key("meta"); w.Raw(meta_json); }
-  if (!run_json.empty()) { w.Key("run"); w.Raw(run_json); }
-  w.EndObject();
-  return body;
-}
-
 class HttpPusher::Transport final : public internal::PushTransport {
  public:
   Transport(httplib::Client& http, absl::Duration timeout) : http_(http) {
@@ -110,19 +92,11 @@ class HttpPusher::Transport final : public internal::PushTransport {
     return HttpStatus(http_.Put(absl::StrCat("/worlds/", hash).c_str(), headers, body, kJson), "PUT world");
   }
 
-  absl::Status PushChunk(const internal::PushJob& job, int index, std::string_view frames_json,
-                         bool& duplicate) override {
-    const Replay& replay = *job.replay;
-    std::string meta, run;
-    if (index == 0) {
-      // Like the trainer: chunk 0 always carries meta, {} when there is none.
-      meta = replay.meta_json().empty() ? "{}" : MinifyJson(replay.meta_json());
-      run = MinifyJson(replay.run_json());
-    }
-    const std::string body =
-        PushBody(job.replay_id, job.world_hash, index, job.chunk_count, frames_json, meta, run);
-    httplib::Result result = http_.Post("/push", body, kJson);
-    ECHELON_RETURN_IF_ERROR(HttpStatus(result, absl::StrCat("POST /push chunk ", index)));
+  // The body is the project's one rendering of a chunk as push JSON, frames
+  // spliced in as they are.
+  absl::Status PushChunk(const replay::v1::ReplayChunk& chunk, bool& duplicate) override {
+    httplib::Result result = http_.Post("/push", json::ChunkToPushJson(chunk), kJson);
+    ECHELON_RETURN_IF_ERROR(HttpStatus(result, absl::StrCat("POST /push chunk ", chunk.chunk_index())));
     nlohmann::json ack = nlohmann::json::parse(result->body, nullptr, false);
     duplicate = ack.is_object() && ack.value("duplicate", false);
     return absl::OkStatus();

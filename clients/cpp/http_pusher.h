@@ -51,9 +51,4 @@ class HttpPusher {
 // "http://h:p/push/" -> "http://h:p"; InvalidArgument unless http://host[:port].
 [[nodiscard]] absl::StatusOr<std::string> HttpBaseUrl(std::string_view url);
 
-// The POST /push body of one chunk: frames spliced in as they are.
-std::string PushBody(std::string_view replay_id, std::string_view world_ref, int chunk_index,
-                     int chunk_count, std::string_view frames_json, std::string_view meta_json,
-                     std::string_view run_json);
-
 }  // namespace echelon::client

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_util.h"
+#include "server/json/struct_json.h"
 #include "server/world/world_hash.h"
 
 namespace echelon::client {
@@ -38,8 +39,32 @@ absl::StatusOr<PushJob> PushJob::Start(const Replay& replay, const PushOptions& 
   job.world_hash = *std::move(hash);
   job.chunk_count = replay.ChunkCount(options.chunk_frames);
   job.bytes_total = static_cast<int64_t>(replay.frames_bytes());
+  if (!replay.meta_json().empty()) {
+    auto meta = json::ParseStructJson(replay.meta_json());
+    if (!meta.ok()) return absl::InvalidArgumentError(absl::StrCat("replay meta: ", meta.status().message()));
+    job.meta_ = *std::move(meta);
+  }
+  if (!replay.run_json().empty()) {
+    auto run = json::ParseStructJson(replay.run_json());
+    if (!run.ok()) return absl::InvalidArgumentError(absl::StrCat("replay run: ", run.status().message()));
+    *(*job.extra_.mutable_fields())["run"].mutable_struct_value() = *std::move(run);
+  }
   job.started = absl::Now();
   return job;
+}
+
+replay::v1::ReplayChunk PushJob::Chunk(int index) const {
+  replay::v1::ReplayChunk chunk;
+  chunk.set_replay_id(replay_id);
+  chunk.set_world_ref(world_hash);
+  chunk.set_chunk_index(static_cast<uint32_t>(index));
+  chunk.set_chunk_count(static_cast<uint32_t>(chunk_count));
+  chunk.set_frames_json(replay->ChunkFramesJson(index, options->chunk_frames));
+  if (index == 0) {
+    *chunk.mutable_meta() = meta_;
+    if (!extra_.fields().empty()) *chunk.mutable_extra() = extra_;
+  }
+  return chunk;
 }
 
 void PushJob::ReportProgress(int chunks_done, int64_t bytes_done, int attempt) const {
@@ -86,16 +111,13 @@ absl::StatusOr<PushResult> PushChunkByChunk(PushTransport& transport, const Push
       [&](int) { return EnsureWorld(transport, job.replay->world_json(), job.world_hash); },
       count_retry));
   for (int index = 0; index < job.chunk_count; ++index) {
-    const std::string frames_json = job.ChunkFramesJson(index);
+    const replay::v1::ReplayChunk chunk = job.Chunk(index);
     bool duplicate = false;
     ECHELON_RETURN_IF_ERROR(RetryWithBackoff(
-        options.retry,
-        [&](int) {
-          return RepairWorld(transport, job, transport.PushChunk(job, index, frames_json, duplicate));
-        },
+        options.retry, [&](int) { return RepairWorld(transport, job, transport.PushChunk(chunk, duplicate)); },
         count_retry));
     ++(duplicate ? result.chunks_duplicate : result.chunks_accepted);
-    result.frame_bytes += static_cast<int64_t>(frames_json.size());
+    result.frame_bytes += static_cast<int64_t>(chunk.frames_json().size());
     job.ReportProgress(index + 1, result.frame_bytes, 0);
   }
   result.elapsed = absl::Now() - job.started;

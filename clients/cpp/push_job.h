@@ -1,5 +1,7 @@
 // Internal: the transport-independent half of pushing a replay. A PushJob is
-// one replay on its way (id, world hash, chunk count, progress); a
+// one replay on its way (id, world hash, chunk count, progress) and builds its
+// ReplayChunk messages (frames_json slices; meta and run on chunk 0, parsed
+// once with the project's one JSON<->protobuf mapping, server/json); a
 // PushTransport is what a transport must provide (world Has/Put, one
 // acknowledged chunk). PushChunkByChunk is the shared acknowledged loop used
 // by HttpPusher and by ReplayClient's unary mode: it retries each chunk with
@@ -15,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "echelon/replay/v1/replay.pb.h"
 #include "clients/cpp/push_options.h"
 #include "clients/cpp/replay.h"
 
@@ -32,9 +35,15 @@ struct PushJob {
   // InvalidArgument for a replay without frames or with an unhashable world.
   [[nodiscard]] static absl::StatusOr<PushJob> Start(const Replay& replay, const PushOptions& options);
 
-  std::string ChunkFramesJson(int index) const { return replay->ChunkFramesJson(index, options->chunk_frames); }
+  // Chunk `index` with its frames; chunk 0 carries meta ({} when the replay
+  // has none, as the trainer sends) and run (in `extra`).
+  replay::v1::ReplayChunk Chunk(int index) const;
   void ReportProgress(int chunks_done, int64_t bytes_done, int attempt) const;
   PushResult NewResult() const;
+
+ private:
+  google::protobuf::Struct meta_;
+  google::protobuf::Struct extra_;
 };
 
 class PushTransport {
@@ -42,9 +51,8 @@ class PushTransport {
   virtual ~PushTransport() = default;
   [[nodiscard]] virtual absl::StatusOr<bool> HasWorld(const std::string& hash) = 0;
   [[nodiscard]] virtual absl::Status PutWorld(std::string_view world_json, const std::string& hash) = 0;
-  // Sends chunk `index` and waits for its acknowledgement.
-  [[nodiscard]] virtual absl::Status PushChunk(const PushJob& job, int index, std::string_view frames_json,
-                                               bool& duplicate) = 0;
+  // Sends one chunk and waits for its acknowledgement.
+  [[nodiscard]] virtual absl::Status PushChunk(const replay::v1::ReplayChunk& chunk, bool& duplicate) = 0;
 };
 
 // Has, else Put.

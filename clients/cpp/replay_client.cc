@@ -1,8 +1,5 @@
 #include "clients/cpp/replay_client.h"
 
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/cpp/push_job.h"
@@ -20,58 +17,9 @@ void SetTimeout(grpc::ClientContext& context, absl::Duration timeout) {
   if (timeout != absl::InfiniteDuration()) context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
 }
 
-absl::StatusOr<google::protobuf::Struct> JsonToStruct(std::string_view json, const char* what) {
-  google::protobuf::Struct out;
-  auto status = google::protobuf::util::JsonStringToMessage(std::string(json), &out);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("replay ", what, " is not a JSON object: ", status.ToString()));
-  }
-  return out;
-}
-
-// Builds ReplayChunk messages for one job; meta and run (the only parsed
-// parts) are converted once.
-class ChunkBuilder {
- public:
-  [[nodiscard]] static absl::StatusOr<ChunkBuilder> Create(const internal::PushJob& job) {
-    ChunkBuilder builder(job);
-    const Replay& replay = *job.replay;
-    if (!replay.meta_json().empty()) {
-      ECHELON_ASSIGN_OR_RETURN(builder.meta_, JsonToStruct(replay.meta_json(), "meta"));
-    }
-    if (!replay.run_json().empty()) {
-      ECHELON_ASSIGN_OR_RETURN(google::protobuf::Struct run, JsonToStruct(replay.run_json(), "run"));
-      *(*builder.extra_.mutable_fields())["run"].mutable_struct_value() = std::move(run);
-    }
-    return builder;
-  }
-
-  v1::ReplayChunk Build(int index, std::string frames_json) const {
-    v1::ReplayChunk chunk;
-    chunk.set_replay_id(job_->replay_id);
-    chunk.set_world_ref(job_->world_hash);
-    chunk.set_chunk_index(static_cast<uint32_t>(index));
-    chunk.set_chunk_count(static_cast<uint32_t>(job_->chunk_count));
-    chunk.set_frames_json(std::move(frames_json));
-    if (index == 0) {
-      // Like the trainer: chunk 0 always carries meta, {} when there is none.
-      *chunk.mutable_meta() = meta_;
-      if (!extra_.fields().empty()) *chunk.mutable_extra() = extra_;
-    }
-    return chunk;
-  }
-
- private:
-  explicit ChunkBuilder(const internal::PushJob& job) : job_(&job) {}
-
-  const internal::PushJob* job_;
-  google::protobuf::Struct meta_;
-  google::protobuf::Struct extra_;
-};
-
 // One pass of the whole replay over a PushChunks stream.
-absl::Status StreamOnce(v1::ReplayService::Stub& stub, const internal::PushJob& job,
-                        const ChunkBuilder& builder, int attempt, PushResult& result) {
+absl::Status StreamOnce(v1::ReplayService::Stub& stub, const internal::PushJob& job, int attempt,
+                        PushResult& result) {
   grpc::ClientContext context;
   SetTimeout(context, job.options->timeout * (job.chunk_count + 1));
   v1::PushSummary summary;
@@ -79,7 +27,7 @@ absl::Status StreamOnce(v1::ReplayService::Stub& stub, const internal::PushJob& 
   int64_t bytes = 0;
   int written = 0;
   for (; written < job.chunk_count; ++written) {
-    v1::ReplayChunk chunk = builder.Build(written, job.ChunkFramesJson(written));
+    const v1::ReplayChunk chunk = job.Chunk(written);
     bytes += static_cast<int64_t>(chunk.frames_json().size());
     if (!writer->Write(chunk)) break;  // the stream is gone; Finish() says why
     job.ReportProgress(written + 1, bytes, attempt);
@@ -102,8 +50,7 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 
 class ReplayClient::Transport final : public internal::PushTransport {
  public:
-  Transport(ReplayClient& client, const ChunkBuilder* builder, absl::Duration timeout)
-      : client_(client), builder_(builder), timeout_(timeout) {}
+  Transport(ReplayClient& client, absl::Duration timeout) : client_(client), timeout_(timeout) {}
 
   absl::StatusOr<bool> HasWorld(const std::string& hash) override {
     grpc::ClientContext context;
@@ -125,20 +72,17 @@ class ReplayClient::Transport final : public internal::PushTransport {
     return FromGrpcStatus(client_.world_stub_->Put(&context, request, &response));
   }
 
-  absl::Status PushChunk(const internal::PushJob& job, int index, std::string_view frames_json,
-                         bool& duplicate) override {
+  absl::Status PushChunk(const v1::ReplayChunk& chunk, bool& duplicate) override {
     grpc::ClientContext context;
     SetTimeout(context, timeout_);
     v1::PushAck ack;
-    ECHELON_RETURN_IF_ERROR(FromGrpcStatus(
-        client_.replay_stub_->Push(&context, builder_->Build(index, std::string(frames_json)), &ack)));
+    ECHELON_RETURN_IF_ERROR(FromGrpcStatus(client_.replay_stub_->Push(&context, chunk, &ack)));
     duplicate = ack.duplicate();
     return absl::OkStatus();
   }
 
  private:
   ReplayClient& client_;
-  const ChunkBuilder* builder_;
   absl::Duration timeout_;
 };
 
@@ -164,7 +108,7 @@ ReplayClient::~ReplayClient() = default;
 absl::StatusOr<std::string> ReplayClient::EnsureWorld(std::string_view world_json) {
   auto hash = world::ComputeWorldHash(world_json);
   if (!hash.ok()) return hash.status();
-  Transport transport(*this, nullptr, PushOptions{}.timeout);
+  Transport transport(*this, PushOptions{}.timeout);
   ECHELON_RETURN_IF_ERROR(internal::EnsureWorld(transport, world_json, *hash));
   return *hash;
 }
@@ -172,21 +116,19 @@ absl::StatusOr<std::string> ReplayClient::EnsureWorld(std::string_view world_jso
 absl::StatusOr<PushResult> ReplayClient::PushReplay(const Replay& replay, const PushOptions& options) {
   if (!options.ack_each_chunk) return PushStreamed(replay, options);
   ECHELON_ASSIGN_OR_RETURN(internal::PushJob job, internal::PushJob::Start(replay, options));
-  ECHELON_ASSIGN_OR_RETURN(ChunkBuilder builder, ChunkBuilder::Create(job));
-  Transport transport(*this, &builder, options.timeout);
+  Transport transport(*this, options.timeout);
   return internal::PushChunkByChunk(transport, job);
 }
 
 absl::StatusOr<PushResult> ReplayClient::PushStreamed(const Replay& replay, const PushOptions& options) {
   ECHELON_ASSIGN_OR_RETURN(internal::PushJob job, internal::PushJob::Start(replay, options));
-  ECHELON_ASSIGN_OR_RETURN(ChunkBuilder builder, ChunkBuilder::Create(job));
-  Transport transport(*this, &builder, options.timeout);
+  Transport transport(*this, options.timeout);
   PushResult result = job.NewResult();
   ECHELON_RETURN_IF_ERROR(RetryWithBackoff(
       options.retry,
       [&](int attempt) {
         absl::Status status = internal::EnsureWorld(transport, replay.world_json(), job.world_hash);
-        if (status.ok()) status = StreamOnce(*replay_stub_, job, builder, attempt, result);
+        if (status.ok()) status = StreamOnce(*replay_stub_, job, attempt, result);
         return internal::RepairWorld(transport, job, status);
       },
       [&](int attempt, const absl::Status& why, absl::Duration wait) {

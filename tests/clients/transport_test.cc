@@ -1,11 +1,14 @@
-// Transport pieces that need no server: retries, URLs, push bodies.
+// Transport pieces that need no server: retries, URLs, chunks and push bodies.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "clients/cpp/http_pusher.h"
+#include "clients/cpp/push_job.h"
+#include "clients/cpp/replay.h"
 #include "clients/cpp/push_options.h"
 #include "clients/cpp/retry.h"
+#include "server/json/chunk_codec.h"
 
 namespace echelon::client {
 namespace {
@@ -77,20 +80,42 @@ TEST(HttpBaseUrlTest, AcceptsTrainerStyleUrls) {
   }
 }
 
-TEST(PushBodyTest, SplicesFramesAndPutsMetaOnlyWhenGiven) {
-  const std::string frames = R"([{"t":0.25,"x":1E2}])";
-  const std::string first = PushBody("r1", "abcdef0123456789", 0, 3, frames, R"({"episode":1})", R"({"n":2})");
-  EXPECT_NE(first.find(frames), std::string::npos);  // verbatim, 1E2 included
-  const nlohmann::json body = nlohmann::json::parse(first);
+TEST(PushJobTest, ChunkZeroCarriesMetaAndRunAndTheHttpBodyIsThePushJson) {
+  auto replay = Replay::Parse(R"({"world":{"size":[4,4,4],"walls":[]},"meta":{"episode":1},"run":{"n":2},
+                                  "frames":[{"t":0.25,"x":1E2},{"t":0.5},{"t":0.75}]})");
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  PushOptions options;
+  options.chunk_frames = 2;
+  options.replay_id = "r1";
+  auto job = internal::PushJob::Start(*replay, options);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->chunk_count, 2);
+  EXPECT_EQ(job->world_hash.size(), 16u);
+
+  const auto first = job->Chunk(0);
+  EXPECT_EQ(first.frames_json(), R"([{"t":0.25,"x":1E2},{"t":0.5}])");  // verbatim slice
+  const nlohmann::json body = nlohmann::json::parse(json::ChunkToPushJson(first));
   EXPECT_EQ(body["replay_id"], "r1");
-  EXPECT_EQ(body["world_ref"], "abcdef0123456789");
+  EXPECT_EQ(body["world_ref"], job->world_hash);
   EXPECT_EQ(body["chunk_index"], 0);
-  EXPECT_EQ(body["chunk_count"], 3);
+  EXPECT_EQ(body["chunk_count"], 2);
+  EXPECT_EQ(body["frames"].size(), 2u);
   EXPECT_EQ(body["meta"]["episode"], 1);
   EXPECT_EQ(body["run"]["n"], 2);
-  const nlohmann::json later = nlohmann::json::parse(PushBody("r1", "h", 2, 3, frames, "", ""));
+
+  const nlohmann::json later = nlohmann::json::parse(json::ChunkToPushJson(job->Chunk(1)));
   EXPECT_FALSE(later.contains("meta"));
   EXPECT_FALSE(later.contains("run"));
+}
+
+TEST(PushJobTest, RejectsReplaysWithoutFramesOrWithABadWorld) {
+  PushOptions options;
+  auto empty = Replay::Parse(R"({"world":{"size":[4,4,4],"walls":[]},"frames":[]})");
+  EXPECT_EQ(internal::PushJob::Start(*empty, options).status().code(), absl::StatusCode::kInvalidArgument);
+  auto nan_world = Replay::Parse(R"({"world":{"x":NaN},"frames":[{}]})");
+  if (nan_world.ok()) {
+    EXPECT_EQ(internal::PushJob::Start(*nan_world, options).status().code(), absl::StatusCode::kInvalidArgument);
+  }
 }
 
 TEST(ReplayIdTest, IsTwelveHexDigitsAndFresh) {
