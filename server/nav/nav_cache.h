@@ -93,6 +93,8 @@ class NavCache {
   // Calls `done` exactly once with the entry or the build's error: right away
   // on this thread when cached, otherwise on a builder thread. With
   // `need_gzip`, the entry's gzip rendering is ready when `done` runs.
+  // `done` must not block on this cache (e.g. call Get): it may run on a
+  // builder thread.
   void GetAsync(const std::string& world_hash, Callback done, bool need_gzip = false);
 
   // Blocking form of GetAsync, for callers that may wait (tools, tests).
