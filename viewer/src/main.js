@@ -33,7 +33,10 @@ class ViewerApp {
     this.worlds = new WorldCache();
     this.playback = new Playback({
       onFrameEntered: (frame) => this.effects.spawnFrameEvents(frame),
-      onJump: () => this.restartEffects(),
+      onJump: () => {
+        this.restartEffects();
+        this.markUiDirty();
+      },
     });
     this.stayOnCurrent = false;
     this.selectedMechId = null;
@@ -74,8 +77,10 @@ class ViewerApp {
     this.view.renderer.setAnimationLoop((now) => this.animate(now));
   }
 
+  /** Something visible changed: refresh the status text and draw the next frame. */
   markUiDirty() {
     this.uiDirty = true;
+    this.view.requestRender();
   }
 
   // ---- stream events ------------------------------------------------------
@@ -177,6 +182,7 @@ class ViewerApp {
 
   selectMech(mechId) {
     this.selectedMechId = mechId;
+    this.markUiDirty();
     this.mechLayer.setSelected(mechId);
     if (mechId === null) this.inspector.close();
     else this.inspector.open(mechId);
@@ -218,9 +224,11 @@ class ViewerApp {
       this.nav.update(frame, nowMs);
     }
     this.effects.update(this.playback.time, frame);
-    this.view.render();
-    this.framesRendered += 1;
-    this.renderRate.add(1, nowMs);
+    if (this.playback.playing || this.effects.activeCount > 0 || this.view.renderRequested) {
+      this.view.render();
+      this.framesRendered += 1;
+      this.renderRate.add(1, nowMs);
+    }
 
     if (this.uiDirty || nowMs - this.lastUiMs >= UI_REFRESH_MS) {
       this.uiDirty = false;

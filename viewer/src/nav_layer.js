@@ -24,8 +24,8 @@ export class NavLayer {
     this.group.name = 'nav';
     scene.add(this.group);
 
-    this.nodeMaterial = new THREE.PointsMaterial({ color: 0x41e0c8, size: 3, sizeAttenuation: false }); // pixels
-    this.edgeMaterial = new THREE.LineBasicMaterial({ color: 0x1f8f80, transparent: true, opacity: 0.55, depthWrite: false });
+    this.nodeMaterial = new THREE.PointsMaterial({ color: 0x3cc9b4, size: 2, sizeAttenuation: false }); // pixels
+    this.edgeMaterial = new THREE.LineBasicMaterial({ color: 0x1f8f80, transparent: true, opacity: 0.35, depthWrite: false });
     this.graphGroup = new THREE.Group();
     this.graphGroup.visible = false;
     this.group.add(this.graphGroup);

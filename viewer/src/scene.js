@@ -7,11 +7,27 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 
 const BACKGROUND = 0x0d1117;
 
+/**
+ * True when WebGL runs in software (SwiftShader, llvmpipe: no GPU, e.g. a headless
+ * test browser or a VM). Multisampling there costs more than everything else.
+ */
+function isSoftwareRenderer() {
+  const canvas = document.createElement('canvas');
+  const gl = canvas.getContext('webgl2') || canvas.getContext('webgl');
+  if (!gl) return false;
+  const debugInfo = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(debugInfo ? debugInfo.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  const loseContext = gl.getExtension('WEBGL_lose_context');
+  if (loseContext) loseContext.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+}
+
 export class SceneView {
   constructor(container) {
     this.container = container;
-    this.renderer = new THREE.WebGLRenderer({ antialias: true });
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
+    this.softwareRendering = isSoftwareRenderer();
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.softwareRendering });
+    this.renderer.setPixelRatio(this.softwareRendering ? 1 : Math.min(window.devicePixelRatio || 1, 2));
     this.renderer.setClearColor(BACKGROUND);
     this.renderer.domElement.className = 'viewport-canvas';
     container.prepend(this.renderer.domElement);
@@ -27,6 +43,9 @@ export class SceneView {
     this.controls.enableDamping = true;
     this.controls.maxPolarAngle = Math.PI * 0.49; // stay above the ground
     this.controls.target.set(50, 50, 0);
+    // Draw only when something changed: a paused viewer costs nothing.
+    this.renderRequested = true;
+    this.controls.addEventListener('change', () => this.requestRender());
 
     this.scene.add(new THREE.HemisphereLight(0xdfe8ff, 0x2a2f3a, 1.6));
     const sun = new THREE.DirectionalLight(0xffffff, 1.8);
@@ -45,6 +64,11 @@ export class SceneView {
     this.renderer.setSize(width, height, false);
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
+    this.requestRender();
+  }
+
+  requestRender() {
+    this.renderRequested = true;
   }
 
   /** Points the camera at a new world, unless it has the same extent as the last one (keeps the user's view). */
@@ -54,12 +78,13 @@ export class SceneView {
     this.framedSize = key;
     const span = Math.max(extentX, extentY);
     this.controls.target.set(extentX / 2, extentY / 2, 0);
-    this.camera.position.set(extentX / 2, extentY / 2 - span * 0.62, span * 0.92);
+    this.camera.position.set(extentX / 2, extentY / 2 - span * 0.82, span * 1.1);
     this.camera.far = span * 10;
     this.scene.fog.near = span * 1.5;
     this.scene.fog.far = span * 4;
     this.camera.updateProjectionMatrix();
     this.controls.update();
+    this.requestRender();
   }
 
   /** Applies orbit input; call before layers that face the camera read its orientation. */
@@ -69,6 +94,7 @@ export class SceneView {
   }
 
   render() {
+    this.renderRequested = false;
     this.renderer.render(this.scene, this.camera);
   }
 

@@ -60,6 +60,18 @@ export function installTestHook(app) {
     get streamFps() { return app.streamRate.rate(); },
     get rendererMemory() { return { ...app.view.renderer.info.memory }; },
 
+    /** A copy of mech `mechId` as it is in the current frame, or null. */
+    mech(mechId) {
+      const frame = app.playback.currentFrame();
+      const mech = frame && frame.mechs ? frame.mechs[mechId] : undefined;
+      return mech ? structuredClone(mech) : null;
+    },
+
+    /** A copy of the selected mech as it is in the current frame, or null. */
+    selectedMech() {
+      return app.selectedMechId === null ? null : hook.mech(app.selectedMechId);
+    },
+
     /** Ids of the mechs drawn in the current frame. */
     mechIds() { return app.mechLayer.drawnIds(); },
 

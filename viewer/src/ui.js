@@ -74,7 +74,9 @@ export class ViewerUI {
     el.stayOnCurrent.addEventListener('change', () => intents.setStayOnCurrent(el.stayOnCurrent.checked));
     el.newerReplay.addEventListener('click', () => intents.showNewestReplay());
     doc.addEventListener('keydown', (event) => {
-      if (event.target.closest && event.target.closest('input, select, textarea')) return;
+      // Form controls keep their own keys (arrows move the slider), except Escape.
+      const inControl = event.target.closest && event.target.closest('input, select, textarea');
+      if (inControl && event.key !== 'Escape') return;
       const action = { ' ': intents.togglePlay, ArrowLeft: intents.stepBack, ArrowRight: intents.stepForward,
         Escape: intents.closeInspector }[event.key];
       if (!action) return;

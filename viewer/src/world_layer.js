@@ -1,8 +1,9 @@
-// The voxel world: one InstancedMesh for opaque voxels and one for translucent
-// ones (glass, water, foliage), a ground grid and the objective zone. Voxels hidden
-// on all six sides are not drawn; a 100x100x20 world with 30k walls needs a few
-// thousand instances. Everything built for a world is disposed when the next
-// world replaces it.
+// The voxel world: its exposed voxel faces merged into one mesh for opaque voxels
+// and one for translucent ones (glass, water, foliage), a ground grid and the
+// objective zone. Faces between two solid voxels are never built, so a 100x100x20
+// world with 30k walls becomes ~100k triangles in two draw calls, cheap even for
+// software WebGL. Everything built for a world is disposed when the next world
+// replaces it.
 
 import * as THREE from 'three';
 
@@ -58,6 +59,67 @@ function rasterizeWalls(world) {
   return { sx, sy, sz, cells };
 }
 
+// The six faces of a unit cube: outward normal and corners, counter-clockwise seen from outside.
+const CUBE_FACES = [
+  { normal: [1, 0, 0], corners: [[1, 0, 0], [1, 1, 0], [1, 1, 1], [1, 0, 1]] },
+  { normal: [-1, 0, 0], corners: [[0, 1, 0], [0, 0, 0], [0, 0, 1], [0, 1, 1]] },
+  { normal: [0, 1, 0], corners: [[1, 1, 0], [0, 1, 0], [0, 1, 1], [1, 1, 1]] },
+  { normal: [0, -1, 0], corners: [[0, 0, 0], [1, 0, 0], [1, 0, 1], [0, 0, 1]] },
+  { normal: [0, 0, 1], corners: [[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]] },
+  { normal: [0, 0, -1], corners: [[0, 1, 0], [1, 1, 0], [1, 0, 0], [0, 0, 0]] },
+];
+const TOP_FACE = CUBE_FACES[4];
+
+/**
+ * The faces worth drawing, as flat arrays (4 vertices per face) for the opaque and
+ * the translucent mesh. A face is built when the cell behind it does not hide it:
+ * opaque voxels hide everything, translucent ones hide faces of their own type,
+ * floor tiles and empty cells hide nothing. Floor tiles only get their top face,
+ * and nothing gets a face against the ground.
+ */
+function buildVoxelFaces({ sx, sy, sz, cells }, voxelSize) {
+  const opaque = { positions: [], normals: [], colors: [] };
+  const translucent = { positions: [], normals: [], colors: [] };
+  const color = new THREE.Color();
+  const typeAt = (x, y, z) => (x < 0 || y < 0 || z < 0 || x >= sx || y >= sy || z >= sz ? 0 : cells[(z * sy + y) * sx + x]);
+  const hides = (type, neighbourType, neighbourZ) => {
+    if (neighbourType === 0 || isFloorTile(neighbourType, neighbourZ)) return false;
+    if (!styleOf(neighbourType).translucent) return true;
+    return styleOf(type).translucent && neighbourType === type;
+  };
+  let voxelsWithFaces = 0;
+
+  for (let z = 0; z < sz; z += 1) {
+    for (let y = 0; y < sy; y += 1) {
+      for (let x = 0; x < sx; x += 1) {
+        const type = cells[(z * sy + y) * sx + x];
+        if (type === 0) continue;
+        const style = styleOf(type);
+        const target = style.translucent ? translucent : opaque;
+        const floor = isFloorTile(type, z);
+        const height = floor ? FLOOR_TILE_HEIGHT : 1;
+        // Higher voxels slightly brighter, so stacked walls read as volumes.
+        color.setHex(style.color).multiplyScalar(0.78 + 0.22 * (z / Math.max(1, sz - 1)));
+        let built = false;
+        for (const face of floor ? [TOP_FACE] : CUBE_FACES) {
+          const [nx, ny, nz] = face.normal;
+          if (z === 0 && nz === -1) continue;
+          if (hides(type, typeAt(x + nx, y + ny, z + nz), z + nz)) continue;
+          for (const [cx, cy, cz] of face.corners) {
+            target.positions.push((x + cx) * voxelSize, (y + cy) * voxelSize, (z + cz * height) * voxelSize);
+            target.normals.push(nx * 127, ny * 127, nz * 127);
+            target.colors.push(Math.round(color.r * 255), Math.round(color.g * 255), Math.round(color.b * 255));
+          }
+          built = true;
+        }
+        if (built) voxelsWithFaces += 1;
+      }
+    }
+  }
+  return { opaque, translucent, voxelsWithFaces };
+}
+
+
 export class WorldLayer {
   constructor(scene) {
     this.scene = scene;
@@ -65,10 +127,9 @@ export class WorldLayer {
     this.group.name = 'world';
     scene.add(this.group);
 
-    this.voxelGeometry = new THREE.BoxGeometry(1, 1, 1);
-    this.opaqueMaterial = new THREE.MeshLambertMaterial({ color: 0xffffff });
+    this.opaqueMaterial = new THREE.MeshLambertMaterial({ vertexColors: true });
     this.translucentMaterial = new THREE.MeshLambertMaterial({
-      color: 0xffffff, transparent: true, opacity: 0.38, depthWrite: false,
+      vertexColors: true, transparent: true, opacity: 0.38, depthWrite: false,
     });
     this.groundMaterial = new THREE.MeshLambertMaterial({ color: 0x1b222c });
     this.gridMaterial = new THREE.LineBasicMaterial({ color: 0x2c3644 });
@@ -89,6 +150,7 @@ export class WorldLayer {
     this.voxelSize = 1;
     this.extent = [0, 0, 0];
     this.voxelsDrawn = 0;
+    this.facesDrawn = 0;
   }
 
   /** Replaces the drawn world. Returns the world's extent in metres. */
@@ -99,71 +161,28 @@ export class WorldLayer {
     this.voxelSize = voxelSize;
     this.extent = [grid.sx * voxelSize, grid.sy * voxelSize, grid.sz * voxelSize];
 
-    const { opaque, translucent } = this.collectVisibleVoxels(grid);
-    this.addVoxelMesh(opaque, grid, voxelSize, this.opaqueMaterial, 'voxels-opaque');
-    this.addVoxelMesh(translucent, grid, voxelSize, this.translucentMaterial, 'voxels-translucent');
-    this.voxelsDrawn = opaque.length + translucent.length;
+    const { opaque, translucent, voxelsWithFaces } = buildVoxelFaces(grid, voxelSize);
+    this.addVoxelMesh(opaque, this.opaqueMaterial, 'voxels-opaque');
+    this.addVoxelMesh(translucent, this.translucentMaterial, 'voxels-translucent');
+    this.voxelsDrawn = voxelsWithFaces;
+    this.facesDrawn = (opaque.positions.length + translucent.positions.length) / 12;
     this.addGround(this.extent[0], this.extent[1]);
     return this.extent;
   }
 
-  collectVisibleVoxels({ sx, sy, sz, cells }) {
-    const isOpaque = (x, y, z) => {
-      if (z < 0) return true; // the ground hides bottom faces
-      if (x < 0 || y < 0 || x >= sx || y >= sy || z >= sz) return false;
-      const type = cells[(z * sy + y) * sx + x];
-      return type !== 0 && !styleOf(type).translucent && !isFloorTile(type, z);
-    };
-    const opaque = [];
-    const translucent = [];
-    for (let z = 0; z < sz; z += 1) {
-      for (let y = 0; y < sy; y += 1) {
-        for (let x = 0; x < sx; x += 1) {
-          const index = (z * sy + y) * sx + x;
-          const type = cells[index];
-          if (type === 0) continue;
-          if (styleOf(type).translucent) {
-            translucent.push(index);
-          } else if (!(isOpaque(x - 1, y, z) && isOpaque(x + 1, y, z) && isOpaque(x, y - 1, z)
-              && isOpaque(x, y + 1, z) && isOpaque(x, y, z - 1) && isOpaque(x, y, z + 1))) {
-            opaque.push(index);
-          }
-        }
-      }
-    }
-    return { opaque, translucent };
-  }
-
-  addVoxelMesh(indices, { sx, sy, sz, cells }, voxelSize, material, name) {
-    if (indices.length === 0) return;
-    const mesh = new THREE.InstancedMesh(this.voxelGeometry, material, indices.length);
+  addVoxelMesh(faces, material, name) {
+    if (faces.positions.length === 0) return;
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', new THREE.Float32BufferAttribute(faces.positions, 3));
+    geometry.setAttribute('normal', new THREE.Int8BufferAttribute(faces.normals, 3, true));
+    geometry.setAttribute('color', new THREE.Uint8BufferAttribute(faces.colors, 3, true));
+    const quads = faces.positions.length / 12;
+    const index = new Uint32Array(quads * 6);
+    for (let q = 0; q < quads; q += 1) index.set([q * 4, q * 4 + 1, q * 4 + 2, q * 4, q * 4 + 2, q * 4 + 3], q * 6);
+    geometry.setIndex(new THREE.BufferAttribute(index, 1));
+    geometry.computeBoundingSphere();
+    const mesh = new THREE.Mesh(geometry, material);
     mesh.name = name;
-    mesh.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(indices.length * 3), 3);
-    const matrices = mesh.instanceMatrix.array;
-    const colors = mesh.instanceColor.array;
-    const color = new THREE.Color();
-    indices.forEach((index, i) => {
-      const x = index % sx;
-      const y = Math.floor(index / sx) % sy;
-      const z = Math.floor(index / (sx * sy));
-      // Uniform scale plus translation, written straight into the matrix (column-major).
-      const m = i * 16;
-      matrices.fill(0, m, m + 16);
-      matrices[m] = voxelSize;
-      matrices[m + 5] = voxelSize;
-      const height = isFloorTile(cells[index], z) ? FLOOR_TILE_HEIGHT : 1;
-      matrices[m + 10] = voxelSize * height;
-      matrices[m + 12] = (x + 0.5) * voxelSize;
-      matrices[m + 13] = (y + 0.5) * voxelSize;
-      matrices[m + 14] = (z + 0.5 * height) * voxelSize;
-      matrices[m + 15] = 1;
-      // Higher voxels slightly brighter, so stacked walls read as volumes.
-      color.setHex(styleOf(cells[index]).color).multiplyScalar(0.78 + 0.22 * (z / Math.max(1, sz - 1)));
-      color.toArray(colors, i * 3);
-    });
-    mesh.instanceMatrix.needsUpdate = true;
-    mesh.instanceColor.needsUpdate = true;
-    mesh.computeBoundingSphere();
     this.group.add(mesh);
     this.worldObjects.push(mesh);
   }
@@ -203,18 +222,18 @@ export class WorldLayer {
   clearWorld() {
     for (const object of this.worldObjects) {
       this.group.remove(object);
-      if (object.isInstancedMesh) object.dispose(); // frees the instance buffers; the box geometry is shared
-      else object.geometry.dispose();
+      object.geometry.dispose();
     }
     this.worldObjects.length = 0;
     this.voxelsDrawn = 0;
+    this.facesDrawn = 0;
     this.zone.visible = false;
   }
 
   dispose() {
     this.clearWorld();
     this.scene.remove(this.group, this.zone);
-    for (const resource of [this.voxelGeometry, this.opaqueMaterial, this.translucentMaterial, this.groundMaterial,
+    for (const resource of [this.opaqueMaterial, this.translucentMaterial, this.groundMaterial,
       this.gridMaterial, this.zoneGeometry, this.zoneFillGeometry, this.zoneMaterial, this.zoneFillMaterial]) {
       resource.dispose();
     }

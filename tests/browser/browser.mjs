@@ -1,0 +1,75 @@
+// Debian's chromium, headless, driven by playwright-core, and a page on the viewer
+// that records console errors and blocks (and records) any request that leaves
+// the server under test: the viewer must work on an offline LAN.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { REPO_ROOT } from './pusher.mjs';
+
+const require = createRequire(path.join(REPO_ROOT, 'viewer', 'package.json'));
+const { chromium } = require('playwright-core');
+
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
+export const CHROMIUM = process.env.ECHELON_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // No GPU here: WebGL runs on SwiftShader, which chromium only enables on request.
+  '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+];
+
+/** A fresh browser (playwright gives each launch its own temporary profile). */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Opens the viewer at `baseUrl` in a new context.
+ * Returns {page, context, consoleErrors, externalRequests, eventStreamUrls}.
+ */
+export async function openViewer(browser, baseUrl, { width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const origin = new URL(baseUrl).origin;
+  const session = { context, consoleErrors: [], externalRequests: [], eventStreamUrls: [] };
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue();
+    session.externalRequests.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  session.page = page;
+  page.on('console', (message) => {
+    if (message.type() === 'error') session.consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => session.consoleErrors.push(`pageerror: ${error.message}`));
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/events') session.eventStreamUrls.push(request.url());
+  });
+  await page.goto(`${baseUrl}/`);
+  await page.waitForFunction(() => Boolean(window.__echelon));
+  return session;
+}
+
+/** Reads one property of window.__echelon. */
+export function hook(page, name) {
+  return page.evaluate((key) => window.__echelon[key], name);
+}
+
+/** Waits until `predicate(window.__echelon)` (a function run in the page) is truthy. */
+export async function waitForHook(page, predicate, arg, timeoutMs = 30000) {
+  const handle = await page.waitForFunction(
+    ([source, value]) => (0, eval)(`(${source})`)(window.__echelon, value),
+    [predicate.toString(), arg],
+    { timeout: timeoutMs, polling: 100 },
+  );
+  return handle.jsonValue();
+}
+
+export async function saveScreenshot(page, name) {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, name);
+  await page.screenshot({ path: file });
+  return file;
+}

@@ -1,0 +1,128 @@
+// Starts the server under test on free ports and stops it again.
+//
+// With ECHELON_SERVER_BIN set, that binary is run as
+//   $ECHELON_SERVER_BIN --host 127.0.0.1 --port P --grpc-port G $ECHELON_SERVER_ARGS
+// otherwise the viewer's mock server (viewer/dev/mock_server.mjs) stands in.
+// Readiness is GET /health answering 200, polled (no fixed sleeps). Every process
+// started here is killed when the test process exits, whatever happens.
+
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { REPO_ROOT } from './pusher.mjs';
+
+const MOCK_SERVER = path.join(REPO_ROOT, 'viewer', 'dev', 'mock_server.mjs');
+const START_TIMEOUT_MS = 30000;
+const STOP_TIMEOUT_MS = 5000;
+const LOG_LIMIT = 64 * 1024;
+
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** A TCP port that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `condition` (sync or async) until it returns a truthy value; returns that value. */
+export async function waitFor(condition, { timeoutMs = 10000, intervalMs = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = null;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export class ServerUnderTest {
+  constructor({ port, grpcPort }) {
+    this.port = port;
+    this.grpcPort = grpcPort;
+    this.child = null;
+    this.log = '';
+    this.isMock = !process.env.ECHELON_SERVER_BIN;
+  }
+
+  /** Starts a server on fresh free ports and waits until it is healthy. */
+  static async start() {
+    const server = new ServerUnderTest({ port: await freePort(), grpcPort: await freePort() });
+    await server.start();
+    return server;
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  command() {
+    const bin = process.env.ECHELON_SERVER_BIN;
+    if (bin) {
+      const extra = (process.env.ECHELON_SERVER_ARGS || '').split(/\s+/).filter(Boolean);
+      return [bin, ['--host', '127.0.0.1', '--port', String(this.port), '--grpc-port', String(this.grpcPort), ...extra]];
+    }
+    return [process.execPath, [MOCK_SERVER, '--host', '127.0.0.1', '--port', String(this.port)]];
+  }
+
+  /** (Re)starts the process on the same ports. */
+  async start() {
+    if (this.child) throw new Error('server already running');
+    const [file, args] = this.command();
+    const child = spawn(file, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    running.add(child);
+    const keepLog = (data) => {
+      this.log = (this.log + data.toString()).slice(-LOG_LIMIT);
+    };
+    child.stdout.on('data', keepLog);
+    child.stderr.on('data', keepLog);
+    child.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal });
+      });
+    });
+    let exitedEarly = null;
+    child.exited.then((status) => { exitedEarly = status; });
+    try {
+      await waitFor(async () => {
+        if (exitedEarly) throw new Error(`server exited early (${JSON.stringify(exitedEarly)})`);
+        const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(1000) });
+        return response.ok;
+      }, { timeoutMs: START_TIMEOUT_MS, what: `${file} /health` });
+    } catch (error) {
+      await this.stop();
+      throw new Error(`${error.message}\n--- server log ---\n${this.log}`);
+    }
+  }
+
+  /** Stops the process: SIGTERM, then SIGKILL if it has not exited in time. */
+  async stop() {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await child.exited;
+      clearTimeout(timer);
+    }
+  }
+}
