@@ -18,7 +18,9 @@
 //    absent one, so an empty array or object for a repeated field counts as not
 //    fitting and is kept in `unknown` (`"smoke_clouds": []` becomes
 //    unknown["smoke_clouds"] = []); an absent key stays absent.
-//  - A later duplicate key replaces an earlier one.
+//  - A later duplicate key replaces an earlier one, except mech ids: two
+//    "blue_0" entries stay two MechStates in order, and render back as two
+//    keys (a JSON reader then keeps the later one, as it did with the input).
 //  - Rendering writes set typed fields in proto order, then `unknown` sorted by
 //    key; an unknown key that names a set typed field is skipped (only
 //    hand-built messages have both). Typed doubles render in Python repr style

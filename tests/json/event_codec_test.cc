@@ -95,6 +95,16 @@ TEST(EventCodecTest, NoKind) {
   EXPECT_EQ(EventDataJson(event), "{}");
 }
 
+TEST(EventCodecTest, MetaAtTheDepthLimitStillDecodesInsideAnEvent) {
+  std::string meta = "1";
+  for (int i = 0; i < kMaxJsonDepth; ++i) meta = R"({"k":)" + meta + "}";
+  ReplayEvent event = StartEvent();
+  *event.mutable_replay_start()->mutable_meta() = StructOf(meta);
+  ReplayEvent decoded;
+  ASSERT_TRUE(decoded.ParseFromString(event.SerializeAsString()));
+  EXPECT_EQ(EventDataJson(decoded), EventDataJson(event));
+}
+
 TEST(EventCodecTest, AppendsToExistingText) {
   std::string out = "data: ";
   ReplayEvent event;
