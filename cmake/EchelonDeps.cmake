@@ -14,3 +14,9 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_program(PROTOC_EXECUTABLE protoc REQUIRED)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 find_program(GRPC_PYTHON_PLUGIN grpc_python_plugin)
+# Debian's python3 has the Debian python3-grpcio/-protobuf/-pytest packages;
+# prefer it over any other python3 earlier on PATH.
+find_program(ECHELON_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT ECHELON_PYTHON)
+  find_program(ECHELON_PYTHON NAMES python3 REQUIRED)
+endif()
