@@ -214,55 +214,68 @@ void FillVec3(element value, Vec3& vec) {
   vec.set_z(xyz[2]);
 }
 
-// Sets the field from a `value` that Fits(); `depth` is the level of the
-// object holding the field. (Reflection is passed in: looking it up per field
-// shows in profiles.)
-absl::Status Fill(const FieldSchema& field, element value, int depth, const Reflection& reflection,
-                  Message& message) {
+bool IsScalar(Kind kind) {
+  return kind == Kind::kDouble || kind == Kind::kInt64 || kind == Kind::kBool || kind == Kind::kString;
+}
+
+void FillScalar(const FieldSchema& field, element value, const Reflection& reflection, Message& message) {
   const FieldDescriptor* fd = field.field;
   switch (field.kind) {
-    case Kind::kDouble: reflection.SetDouble(&message, fd, AsDouble(value)); return absl::OkStatus();
-    case Kind::kInt64: reflection.SetInt64(&message, fd, value.get_int64().value_unsafe()); return absl::OkStatus();
-    case Kind::kBool: reflection.SetBool(&message, fd, value.get_bool().value_unsafe()); return absl::OkStatus();
-    case Kind::kString:
-      reflection.SetString(&message, fd, std::string(value.get_string().value_unsafe()));
-      return absl::OkStatus();
-    default: break;
+    case Kind::kDouble: reflection.SetDouble(&message, fd, AsDouble(value)); return;
+    case Kind::kInt64: reflection.SetInt64(&message, fd, value.get_int64().value_unsafe()); return;
+    case Kind::kBool: reflection.SetBool(&message, fd, value.get_bool().value_unsafe()); return;
+    case Kind::kString: reflection.SetString(&message, fd, std::string(value.get_string().value_unsafe())); return;
+    default: return;
   }
-  // The remaining kinds are containers one level down.
-  ECHELON_RETURN_IF_ERROR(internal::CheckDepth(depth + 1));
+}
+
+// `depth` is the level of the container `value` itself.
+absl::Status FillContainer(const FieldSchema& field, element value, int depth, const Reflection& reflection,
+                           Message& message) {
+  const FieldDescriptor* fd = field.field;
   switch (field.kind) {
     case Kind::kVec3:
       FillVec3(value, static_cast<Vec3&>(*reflection.MutableMessage(&message, fd)));
       return absl::OkStatus();
     case Kind::kMessage:
-      return ParseMessage(internal::AsObject(value), *field.message, depth + 1,
-                          *reflection.MutableMessage(&message, fd));
+      return ParseMessage(internal::AsObject(value), *field.message, depth, *reflection.MutableMessage(&message, fd));
     case Kind::kDoubles:
       for (element item : internal::AsArray(value)) reflection.AddDouble(&message, fd, AsDouble(item));
       return absl::OkStatus();
     case Kind::kMessages:
       for (element item : internal::AsArray(value)) {
-        ECHELON_RETURN_IF_ERROR(ParseMessage(internal::AsObject(item), *field.message, depth + 2,
+        ECHELON_RETURN_IF_ERROR(ParseMessage(internal::AsObject(item), *field.message, depth + 1,
                                              *reflection.AddMessage(&message, fd)));
       }
       return absl::OkStatus();
     case Kind::kStructs:
       for (element item : internal::AsArray(value)) {
-        ECHELON_RETURN_IF_ERROR(internal::ObjectToStruct(internal::AsObject(item), depth + 2,
-                                                         static_cast<Struct&>(*reflection.AddMessage(&message, fd))));
+        auto& event = static_cast<Struct&>(*reflection.AddMessage(&message, fd));
+        ECHELON_RETURN_IF_ERROR(internal::ObjectToStruct(internal::AsObject(item), depth + 1, event));
       }
       return absl::OkStatus();
     case Kind::kKeyedMessages:
       for (auto [key, item] : internal::AsObject(value)) {
-        Message& element_message = *reflection.AddMessage(&message, fd);
-        element_message.GetReflection()->SetString(&element_message, field.message->id, std::string(key));
-        ECHELON_RETURN_IF_ERROR(
-            ParseMessage(internal::AsObject(item), *field.message, depth + 2, element_message));
+        Message& keyed = *reflection.AddMessage(&message, fd);
+        keyed.GetReflection()->SetString(&keyed, field.message->id, std::string(key));
+        ECHELON_RETURN_IF_ERROR(ParseMessage(internal::AsObject(item), *field.message, depth + 1, keyed));
       }
       return absl::OkStatus();
-    default: return absl::InternalError("unhandled field kind");
+    default: return absl::InternalError("not a container field");
   }
+}
+
+// Sets the field from a `value` that Fits(); `depth` is the level of the
+// object holding the field. Reflection is passed in because looking it up per
+// field shows in profiles.
+absl::Status Fill(const FieldSchema& field, element value, int depth, const Reflection& reflection,
+                  Message& message) {
+  if (IsScalar(field.kind)) {
+    FillScalar(field, value, reflection, message);
+    return absl::OkStatus();
+  }
+  ECHELON_RETURN_IF_ERROR(internal::CheckDepth(depth + 1));
+  return FillContainer(field, value, depth + 1, reflection, message);
 }
 
 // `depth` is the nesting level of `object` itself.
@@ -308,6 +321,35 @@ void WriteVec3(const Vec3& vec, JsonWriter& writer) {
   writer.EndArray();
 }
 
+// A repeated field that IsSet(): an array, or an object keyed by id.
+void WriteRepeated(const FieldSchema& field, const Message& message, const Reflection& reflection,
+                   JsonWriter& writer) {
+  const FieldDescriptor* fd = field.field;
+  const int size = reflection.FieldSize(message, fd);
+  if (field.kind == Kind::kKeyedMessages) {
+    writer.BeginObject();
+    for (int i = 0; i < size; ++i) {
+      const Message& item = reflection.GetRepeatedMessage(message, fd, i);
+      std::string scratch;
+      writer.Key(item.GetReflection()->GetStringReference(item, field.message->id, &scratch));
+      WriteMessage(item, *field.message, writer);
+    }
+    writer.EndObject();
+    return;
+  }
+  writer.BeginArray();
+  for (int i = 0; i < size; ++i) {
+    if (field.kind == Kind::kDoubles) {
+      writer.Double(reflection.GetRepeatedDouble(message, fd, i));
+    } else if (field.kind == Kind::kStructs) {
+      internal::WriteStruct(static_cast<const Struct&>(reflection.GetRepeatedMessage(message, fd, i)), writer);
+    } else {
+      WriteMessage(reflection.GetRepeatedMessage(message, fd, i), *field.message, writer);
+    }
+  }
+  writer.EndArray();
+}
+
 void WriteField(const FieldSchema& field, const Message& message, const Reflection& reflection,
                 JsonWriter& writer) {
   const FieldDescriptor* fd = field.field;
@@ -322,35 +364,7 @@ void WriteField(const FieldSchema& field, const Message& message, const Reflecti
     }
     case Kind::kVec3: WriteVec3(static_cast<const Vec3&>(reflection.GetMessage(message, fd)), writer); return;
     case Kind::kMessage: WriteMessage(reflection.GetMessage(message, fd), *field.message, writer); return;
-    case Kind::kDoubles:
-      writer.BeginArray();
-      for (int i = 0; i < reflection.FieldSize(message, fd); ++i) writer.Double(reflection.GetRepeatedDouble(message, fd, i));
-      writer.EndArray();
-      return;
-    case Kind::kMessages:
-      writer.BeginArray();
-      for (int i = 0; i < reflection.FieldSize(message, fd); ++i) {
-        WriteMessage(reflection.GetRepeatedMessage(message, fd, i), *field.message, writer);
-      }
-      writer.EndArray();
-      return;
-    case Kind::kStructs:
-      writer.BeginArray();
-      for (int i = 0; i < reflection.FieldSize(message, fd); ++i) {
-        internal::WriteStruct(static_cast<const Struct&>(reflection.GetRepeatedMessage(message, fd, i)), writer);
-      }
-      writer.EndArray();
-      return;
-    case Kind::kKeyedMessages:
-      writer.BeginObject();
-      for (int i = 0; i < reflection.FieldSize(message, fd); ++i) {
-        const Message& item = reflection.GetRepeatedMessage(message, fd, i);
-        std::string scratch;
-        writer.Key(item.GetReflection()->GetStringReference(item, field.message->id, &scratch));
-        WriteMessage(item, *field.message, writer);
-      }
-      writer.EndObject();
-      return;
+    default: WriteRepeated(field, message, reflection, writer); return;
   }
 }
 

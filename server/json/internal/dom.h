@@ -1,9 +1,10 @@
 // simdjson plumbing shared by the codecs in server/json: validated DOM parsing
 // with pooled parsers, the raw text of a top-level value, and minifying.
 //
-// Parsers are pooled because a simdjson parser sized for a 1-2 MB push body
-// holds about 15 bytes per input byte: too much to keep per thread (the gateway
-// runs many), too slow to allocate per call (page faults cost milliseconds).
+// Parsers are pooled because a DOM plus an on-demand simdjson parser sized for
+// a 1-2 MB push body allocate about 20 bytes per input byte: too much to keep
+// per thread (the gateway runs many), too slow to allocate per call (the page
+// faults cost milliseconds). See kMaxPooledParsers in dom.cc.
 //
 //   internal::ParserLease parser;
 //   ECHELON_ASSIGN_OR_RETURN(simdjson::dom::element root, parser.ParseDom(body));
