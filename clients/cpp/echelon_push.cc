@@ -125,15 +125,16 @@ struct Args {
   double timeout_s = 30;
   bool ack_each_chunk = false;
   bool quiet = false;
+  std::string token;
 };
 
 absl::StatusOr<PushResult> Push(const Args& args, const Replay& replay, const PushOptions& options) {
   if (!args.http_url.empty()) {
-    auto pusher = HttpPusher::Create(args.http_url);
+    auto pusher = HttpPusher::Create(args.http_url, args.token);
     if (!pusher.ok()) return pusher.status();
     return pusher->PushReplay(replay, options);
   }
-  ReplayClient client(args.server);
+  ReplayClient client(args.server, args.token);
   return client.PushReplay(replay, options);
 }
 
@@ -200,6 +201,7 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", args.timeout_s, "seconds per request")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_flag("--ack-each-chunk", args.ack_each_chunk,
                "gRPC: one acknowledged Push per chunk instead of the stream (exact resume after a server restart)");
+  app.add_option("--token", args.token, "the server's push token (sent as a Bearer token)")->envname("ECHELON_PUSH_TOKEN");
   app.add_flag("-q,--quiet", args.quiet, "no progress output");
   try {
     app.parse(argc, argv);

@@ -116,10 +116,11 @@ HttpPusher::HttpPusher(HttpPusher&&) noexcept = default;
 HttpPusher& HttpPusher::operator=(HttpPusher&&) noexcept = default;
 HttpPusher::~HttpPusher() = default;
 
-absl::StatusOr<HttpPusher> HttpPusher::Create(std::string_view url) {
+absl::StatusOr<HttpPusher> HttpPusher::Create(std::string_view url, const std::string& push_token) {
   ECHELON_ASSIGN_OR_RETURN(std::string base, HttpBaseUrl(url));
   HttpPusher pusher(std::move(base));
   if (!pusher.http_->is_valid()) return absl::InvalidArgumentError(absl::StrCat("bad URL ", std::string(url)));
+  if (!push_token.empty()) pusher.http_->set_bearer_token_auth(push_token.c_str());
   return pusher;
 }
 

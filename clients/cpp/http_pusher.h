@@ -25,8 +25,9 @@ namespace echelon::client {
 class HttpPusher {
  public:
   // "http://host:port", optionally ending in "/push" as trainers write it.
-  // InvalidArgument for anything else.
-  [[nodiscard]] static absl::StatusOr<HttpPusher> Create(std::string_view url);
+  // InvalidArgument for anything else. `push_token`: the server's
+  // --push-token, sent as `Authorization: Bearer <token>` (empty: none).
+  [[nodiscard]] static absl::StatusOr<HttpPusher> Create(std::string_view url, const std::string& push_token = "");
 
   HttpPusher(HttpPusher&&) noexcept;
   HttpPusher& operator=(HttpPusher&&) noexcept;

@@ -84,6 +84,8 @@ PushResult PushJob::NewResult() const {
   return result;
 }
 
+void PushTransport::WaitBeforeRetry(const absl::Status& why, absl::Duration backoff) { absl::SleepFor(backoff); }
+
 absl::Status EnsureWorld(PushTransport& transport, std::string_view world_json, const std::string& hash) {
   ECHELON_ASSIGN_OR_RETURN(bool present, transport.HasWorld(hash));
   if (present) return absl::OkStatus();
@@ -106,16 +108,17 @@ absl::StatusOr<PushResult> PushChunkByChunk(PushTransport& transport, const Push
     ++result.retries;
     if (options.on_retry) options.on_retry(attempt, why, wait);
   };
+  auto wait = [&](const absl::Status& why, absl::Duration backoff) { transport.WaitBeforeRetry(why, backoff); };
   ECHELON_RETURN_IF_ERROR(RetryWithBackoff(
       options.retry,
-      [&](int) { return EnsureWorld(transport, job.replay->world_json(), job.world_hash); },
-      count_retry));
+      [&](int) { return EnsureWorld(transport, job.replay->world_json(), job.world_hash); }, count_retry,
+      wait));
   for (int index = 0; index < job.chunk_count; ++index) {
     const replay::v1::ReplayChunk chunk = job.Chunk(index);
     bool duplicate = false;
     ECHELON_RETURN_IF_ERROR(RetryWithBackoff(
         options.retry, [&](int) { return RepairWorld(transport, job, transport.PushChunk(chunk, duplicate)); },
-        count_retry));
+        count_retry, wait));
     ++(duplicate ? result.chunks_duplicate : result.chunks_accepted);
     result.frame_bytes += static_cast<int64_t>(chunk.frames_json().size());
     job.ReportProgress(index + 1, result.frame_bytes, 0);

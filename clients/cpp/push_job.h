@@ -53,6 +53,8 @@ class PushTransport {
   [[nodiscard]] virtual absl::Status PutWorld(std::string_view world_json, const std::string& hash) = 0;
   // Sends one chunk and waits for its acknowledgement.
   [[nodiscard]] virtual absl::Status PushChunk(const replay::v1::ReplayChunk& chunk, bool& duplicate) = 0;
+  // Spends the backoff before a retry (see RetryWait); sleeps by default.
+  virtual void WaitBeforeRetry(const absl::Status& why, absl::Duration backoff);
 };
 
 // Has, else Put.

@@ -70,9 +70,10 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 class ReplayClient {
  public:
   // "host:port"; an insecure channel (LAN) with message limits large enough
-  // for any chunk.
-  explicit ReplayClient(const std::string& target);
-  explicit ReplayClient(std::shared_ptr<grpc::Channel> channel);
+  // for any chunk. `push_token`: the server's --push-token, sent as
+  // `authorization: Bearer <token>` (empty: none).
+  explicit ReplayClient(const std::string& target, std::string push_token = "");
+  explicit ReplayClient(std::shared_ptr<grpc::Channel> channel, std::string push_token = "");
   ~ReplayClient();
 
   // Stores the world unless the server has it; returns its hash.
@@ -87,12 +88,23 @@ class ReplayClient {
   [[nodiscard]] absl::Status Subscribe(uint64_t after_id, const EventCallback& on_event,
                                        const SubscribeOptions& options = {});
 
+  // Waits until the channel is connected (true) or `timeout` passes. Call it
+  // between the attempts of a reconnect loop: it is what makes gRPC notice a
+  // restarted server promptly (see WaitBeforeRetry in the .cc).
+  bool WaitForConnection(absl::Duration timeout);
+
  private:
   class Transport;  // the PushTransport over this client's stubs
 
   [[nodiscard]] absl::StatusOr<PushResult> PushStreamed(const Replay& replay, const PushOptions& options);
+  // Deadline and credentials of one call.
+  void Prepare(grpc::ClientContext& context, absl::Duration timeout) const;
+  // The backoff before a retry: after UNAVAILABLE, wait for the channel to
+  // reconnect (at most `backoff`) instead of sleeping.
+  void WaitBeforeRetry(const absl::Status& why, absl::Duration backoff) const;
 
   std::shared_ptr<grpc::Channel> channel_;
+  std::string authorization_;  // "Bearer <token>" or empty
   std::unique_ptr<replay::v1::ReplayService::Stub> replay_stub_;
   std::unique_ptr<replay::v1::WorldService::Stub> world_stub_;
 };

@@ -28,13 +28,17 @@ absl::Duration BackoffDelay(const RetryPolicy& policy, int retry) {
 
 absl::Status RetryWithBackoff(const RetryPolicy& policy,
                               const std::function<absl::Status(int attempt)>& op,
-                              const RetryObserver& on_retry) {
+                              const RetryObserver& on_retry, const RetryWait& wait) {
   for (int attempt = 0;; ++attempt) {
     absl::Status status = op(attempt);
     if (status.ok() || !IsRetriable(status) || attempt >= policy.retries) return status;
-    const absl::Duration wait = BackoffDelay(policy, attempt + 1);
-    if (on_retry) on_retry(attempt + 1, status, wait);
-    absl::SleepFor(wait);
+    const absl::Duration backoff = BackoffDelay(policy, attempt + 1);
+    if (on_retry) on_retry(attempt + 1, status, backoff);
+    if (wait) {
+      wait(status, backoff);
+    } else {
+      absl::SleepFor(backoff);
+    }
   }
 }
 

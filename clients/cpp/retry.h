@@ -31,11 +31,15 @@ bool IsRetriable(const absl::Status& status);
 absl::Duration BackoffDelay(const RetryPolicy& policy, int retry);
 
 using RetryObserver = std::function<void(int attempt, const absl::Status& why, absl::Duration wait)>;
+// How the backoff before the next attempt is spent; by default it is slept.
+// A gRPC client waits for its channel to reconnect instead (returning early).
+using RetryWait = std::function<void(const absl::Status& why, absl::Duration backoff)>;
 
 // Runs `op(attempt)` (attempt 0 first) until it succeeds, fails with a
 // non-retriable status, or the retries are used up; returns the last status.
 [[nodiscard]] absl::Status RetryWithBackoff(const RetryPolicy& policy,
                                             const std::function<absl::Status(int attempt)>& op,
-                                            const RetryObserver& on_retry = {});
+                                            const RetryObserver& on_retry = {},
+                                            const RetryWait& wait = {});
 
 }  // namespace echelon::client

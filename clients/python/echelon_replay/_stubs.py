@@ -12,7 +12,7 @@ The stubs are Python modules ``echelon.replay.v1.*_pb2[_grpc]`` generated from
    falling back to ``python3 -m grpc_tools.protoc`` when those are missing.
    The output goes to ``echelon_replay/_gen/<hash of the .proto files>/``
    (gitignored), or to ``$XDG_CACHE_HOME/echelon_replay/`` when the package
-   directory is read-only. The directory name is a hash of the protos, so
+   directory is read-only (``$ECHELON_PROTO_CACHE`` overrides both). The directory name is a hash of the protos, so
    edited protos regenerate and concurrent first uses cannot see half a tree.
 
 The stub root is appended to ``sys.path`` (never prepended, so it cannot shadow
@@ -54,6 +54,10 @@ def _proto_digest(proto_dir):
 
 
 def _cache_parent():
+    explicit = os.environ.get("ECHELON_PROTO_CACHE")
+    if explicit:
+        os.makedirs(explicit, exist_ok=True)
+        return explicit
     own = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_gen")
     try:
         os.makedirs(own, exist_ok=True)

@@ -22,6 +22,7 @@ a retry resumes at the first unacknowledged chunk.
 import dataclasses
 import json
 import logging
+import os
 import random
 import time
 import uuid
@@ -57,6 +58,13 @@ class PushSummary:
     retries: int = 0
 
 
+def _reporting(chunks, report):
+    """The chunks of a stream, reporting each one as gRPC takes it."""
+    for chunk in chunks:
+        yield chunk
+        report(chunk.chunk_index + 1, len(chunks))
+
+
 def _struct(value):
     message = struct_pb2.Struct()
     message.update(value)
@@ -64,8 +72,11 @@ def _struct(value):
 
 
 class ReplayClient:
-    def __init__(self, target, *, timeout=30.0, retries=5, backoff=0.2, max_backoff=5.0):
+    def __init__(self, target, *, token=None, timeout=30.0, retries=5, backoff=0.2, max_backoff=5.0):
+        """``token``: the server's push token (default: $ECHELON_PUSH_TOKEN, if set)."""
         self._pb = _stubs.load()
+        token = token or os.environ.get("ECHELON_PUSH_TOKEN")
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
         self._channel = grpc.insecure_channel(
             target,
             options=[
@@ -103,14 +114,25 @@ class ReplayClient:
         return digest
 
     def _ensure_world(self, digest, text):
-        pb = self._pb.world_pb2
-        if not self._worlds.Has(pb.HasWorldRequest(world_hash=digest), timeout=self.timeout).present:
-            self._worlds.Put(pb.PutWorldRequest(world_json=text.encode("ascii"), world_hash=digest), timeout=self.timeout)
+        if not self._has_world(digest):
+            self._put_world(digest, text)
+
+    def _has_world(self, digest):
+        request = self._pb.world_pb2.HasWorldRequest(world_hash=digest)
+        return self._worlds.Has(request, timeout=self.timeout, metadata=self._metadata).present
+
+    def _put_world(self, digest, text):
+        request = self._pb.world_pb2.PutWorldRequest(world_json=text.encode("ascii"), world_hash=digest)
+        self._worlds.Put(request, timeout=self.timeout, metadata=self._metadata)
 
     # Pushing ----------------------------------------------------------------
 
-    def push_replay(self, replay, chunk_size=100, *, replay_id=None, ack_each_chunk=False):
-        """Pushes ``replay`` ({"world", "frames", optional "meta", "run"}); returns a PushSummary."""
+    def push_replay(self, replay, chunk_size=100, *, replay_id=None, ack_each_chunk=False, progress=None):
+        """Pushes ``replay`` ({"world", "frames", optional "meta", "run"}); returns a PushSummary.
+
+        ``progress(chunks_done, chunk_count)`` is called as chunks go out (on
+        the stream) or are acknowledged (``ack_each_chunk``).
+        """
         text = canonical_json(replay["world"])
         frames = replay["frames"]
         chunk_size = max(1, int(chunk_size))
@@ -123,10 +145,11 @@ class ReplayClient:
             raise ReplayPushError("the replay has no frames")
         chunks = [self._chunk(replay, summary, i, chunk_size) for i in range(summary.chunk_count)]
         summary.frame_bytes = sum(len(c.frames_json) for c in chunks)
+        report = progress or (lambda done, count: None)
         if ack_each_chunk:
-            self._push_each(chunks, summary, text)
+            self._push_each(chunks, summary, text, report)
         else:
-            self._retry("push stream", summary, lambda: self._stream_once(chunks, summary, text))
+            self._retry("push stream", summary, lambda: self._stream_once(chunks, summary, text, report))
         return summary
 
     def _chunk(self, replay, summary, index, chunk_size):
@@ -143,30 +166,33 @@ class ReplayClient:
                 chunk.extra.CopyFrom(_struct({"run": replay["run"]}))
         return chunk
 
-    def _stream_once(self, chunks, summary, text):
+    def _stream_once(self, chunks, summary, text, report):
         self._with_world_repair(summary.world_hash, text, lambda: self._ensure_world(summary.world_hash, text))
         answer = self._with_world_repair(
             summary.world_hash,
             text,
-            lambda: self._replay.PushChunks(iter(chunks), timeout=self.timeout * (len(chunks) + 1)),
+            lambda: self._replay.PushChunks(
+                _reporting(chunks, report), timeout=self.timeout * (len(chunks) + 1), metadata=self._metadata
+            ),
         )
         summary.chunks_accepted = answer.chunks_accepted
         summary.chunks_duplicate = answer.chunks_duplicate
 
-    def _push_each(self, chunks, summary, text):
+    def _push_each(self, chunks, summary, text, report):
         self._retry("world upload", summary, lambda: self._ensure_world(summary.world_hash, text))
         for chunk in chunks:
             ack = self._retry(
                 f"chunk {chunk.chunk_index}",
                 summary,
                 lambda: self._with_world_repair(
-                    summary.world_hash, text, lambda: self._replay.Push(chunk, timeout=self.timeout)
+                    summary.world_hash, text, lambda: self._replay.Push(chunk, timeout=self.timeout, metadata=self._metadata)
                 ),
             )
             if ack.duplicate:
                 summary.chunks_duplicate += 1
             else:
                 summary.chunks_accepted += 1
+            report(chunk.chunk_index + 1, len(chunks))
 
     def _with_world_repair(self, digest, text, call):
         """Runs ``call``; when it is refused and the server has lost the world
@@ -176,11 +202,10 @@ class ReplayClient:
         except grpc.RpcError as error:
             if error.code() in _RETRIABLE:
                 raise
-            pb = self._pb.world_pb2
-            if self._worlds.Has(pb.HasWorldRequest(world_hash=digest), timeout=self.timeout).present:
+            if self._has_world(digest):
                 raise
             log.warning("server lost world %s; storing it again", digest)
-            self._worlds.Put(pb.PutWorldRequest(world_json=text.encode("ascii"), world_hash=digest), timeout=self.timeout)
+            self._put_world(digest, text)
             raise _WorldRestored() from None
 
     def _retry(self, what, summary, operation):
@@ -195,7 +220,23 @@ class ReplayClient:
                 delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.8, 1.2)
                 log.warning("%s failed (%s: %s); retry %d/%d in %.1f s", what, code.name, details, attempt + 1, self.retries, delay)
                 summary.retries += 1
-                time.sleep(delay)
+                self._wait_before_retry(code, delay)
+
+    def _wait_before_retry(self, code, delay):
+        """After UNAVAILABLE, wait for the channel to reconnect (at most
+        ``delay``) rather than sleep: a reconnecting channel only notices a
+        restarted server when something polls it, and calls that fail fast do
+        not (gRPC 1.51 took 5-10 s; this takes ~0.1 s). A channel that was
+        ready at once got UNAVAILABLE from the server itself: back off fully."""
+        started = time.monotonic()
+        if code == grpc.StatusCode.UNAVAILABLE:
+            try:
+                grpc.channel_ready_future(self._channel).result(timeout=delay)
+            except grpc.FutureTimeoutError:
+                return
+            if time.monotonic() - started > 0.005:
+                return  # it reconnected: retry now
+        time.sleep(max(0.0, delay - (time.monotonic() - started)))
 
     # Subscribing ------------------------------------------------------------
 
@@ -203,7 +244,7 @@ class ReplayClient:
         """Yields ReplayEvent messages after ``after_id``; closing the
         generator (or breaking out of the loop) cancels the call."""
         request = self._pb.replay_pb2.SubscribeRequest(after_id=after_id, omit_world=omit_world)
-        call = self._replay.Subscribe(request, timeout=timeout)
+        call = self._replay.Subscribe(request, timeout=timeout, metadata=self._metadata)
         try:
             yield from call
         finally:

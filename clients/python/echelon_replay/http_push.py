@@ -24,6 +24,7 @@ import dataclasses
 import gzip
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -109,13 +110,14 @@ def _detail(error):
 class _Http:
     """One server, reached with urllib; maps outcomes onto _Transient/_Rejected."""
 
-    def __init__(self, base_url, timeout):
+    def __init__(self, base_url, timeout, token):
         self.base_url = base_url
         self.timeout = timeout
+        self.auth = {"Authorization": f"Bearer {token}"} if token else {}
 
     def request(self, method, path, body=None, headers=None):
         request = urllib.request.Request(
-            self.base_url + path, data=body, method=method, headers=headers or {}
+            self.base_url + path, data=body, method=method, headers={**self.auth, **(headers or {})}
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -215,16 +217,19 @@ def push_replay(
     max_backoff=5.0,
     timeout=10.0,
     progress=None,
+    token=None,
 ):
     """Pushes ``replay`` ({"world", "frames", optional "meta", "run"}) in chunks.
 
     ``url`` is the server's push URL ("http://host:8090/push") or its base URL.
+    ``token`` is the server's push token (default: $ECHELON_PUSH_TOKEN, if set).
     ``progress(chunks_done, chunk_count)`` is called after each accepted chunk.
     Never raises (except KeyboardInterrupt/SystemExit); returns a PushResult.
     """
     result = PushResult(replay_id=replay_id or uuid.uuid4().hex[:12])
     try:
-        _push(url, replay, chunk_size, result, _Retrier(retries, backoff, max_backoff, result), timeout, progress)
+        http = _Http(_urls(url), timeout, token or os.environ.get("ECHELON_PUSH_TOKEN"))
+        _push(http, replay, chunk_size, result, _Retrier(retries, backoff, max_backoff, result), progress)
     except (_Transient, _Rejected) as error:
         result.error = str(error)
         log.error("push of replay %s failed: %s", result.replay_id, result.error)
@@ -238,8 +243,7 @@ def push_replay(
     return result
 
 
-def _push(url, replay, chunk_size, result, retrier, timeout, progress):
-    http = _Http(_urls(url), timeout)
+def _push(http, replay, chunk_size, result, retrier, progress):
     chunk_size = max(1, int(chunk_size))
     text = canonical_json(replay["world"])
     world = {"hash": hash_canonical_text(text), "text": text}
