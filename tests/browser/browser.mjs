@@ -59,12 +59,23 @@ export function hook(page, name) {
 
 /** Waits until `predicate(window.__echelon)` (a function run in the page) is truthy. */
 export async function waitForHook(page, predicate, arg, timeoutMs = 30000) {
-  const handle = await page.waitForFunction(
-    ([source, value]) => (0, eval)(`(${source})`)(window.__echelon, value),
-    [predicate.toString(), arg],
-    { timeout: timeoutMs, polling: 100 },
-  );
-  return handle.jsonValue();
+  try {
+    const handle = await page.waitForFunction(
+      ([source, value]) => (0, eval)(`(${source})`)(window.__echelon, value),
+      [predicate.toString(), arg],
+      { timeout: timeoutMs, polling: 100 },
+    );
+    return await handle.jsonValue();
+  } catch (error) {
+    const state = await page.evaluate(() => {
+      const h = window.__echelon;
+      const keys = ['connection', 'replayId', 'chunksReceived', 'chunksTotal', 'complete', 'gaps', 'time',
+        'chunkIndex', 'playing', 'speed', 'worldShown', 'worldError', 'navState', 'navNodesDrawn', 'selectedMechId'];
+      return h ? Object.fromEntries(keys.map((key) => [key, h[key]])) : null;
+    }).catch(() => null);
+    error.message += `\n  waiting for: ${predicate}\n  viewer state: ${JSON.stringify(state)}`;
+    throw error;
+  }
 }
 
 export async function saveScreenshot(page, name) {

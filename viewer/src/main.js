@@ -131,9 +131,9 @@ class ViewerApp {
   }
 
   loadWorld(hash) {
-    if (hash === this.shownWorldHash) return;
-    const request = ++this.worldRequest;
+    const request = ++this.worldRequest; // any older request in flight is now stale
     this.worldError = '';
+    if (hash === this.shownWorldHash) return;
     this.worlds.get(hash).then((world) => {
       if (request !== this.worldRequest) return;
       this.applyWorld(hash, world);
@@ -142,10 +142,7 @@ class ViewerApp {
       this.worldError = `World ${hash} unavailable (${error.message}); retrying`;
       this.markUiDirty();
       setTimeout(() => {
-        if (request === this.worldRequest) {
-          this.shownWorldHash = null;
-          this.loadWorld(hash);
-        }
+        if (request === this.worldRequest) this.loadWorld(hash);
       }, WORLD_RETRY_MS);
     });
   }

@@ -149,7 +149,8 @@ export class MechLayer {
     this.hideAbsentSlots(stamp);
 
     const count = this.idBySlot.length;
-    for (const mesh of this.instancedMeshes) {
+    for (let i = 0; i < this.instancedMeshes.length; i += 1) {
+      const mesh = this.instancedMeshes[i];
       mesh.count = count;
       mesh.instanceMatrix.needsUpdate = true;
       if (mesh.instanceColor) mesh.instanceColor.needsUpdate = true;
@@ -213,7 +214,7 @@ export class MechLayer {
       if (this.drawnStamp[slot] === stamp) continue;
       dummy.scale.setScalar(0);
       dummy.updateMatrix();
-      for (const mesh of this.instancedMeshes) mesh.setMatrixAt(slot, dummy.matrix);
+      for (let i = 0; i < this.instancedMeshes.length; i += 1) this.instancedMeshes[i].setMatrixAt(slot, dummy.matrix);
     }
   }
 

@@ -140,6 +140,10 @@ export class ViewerUI {
 
   showProgress(replay) {
     const el = this.el;
+    // Only chunk arrival and replay_end change what this shows.
+    const key = replay ? `${replay.id}|${replay.chunksReceived}|${replay.chunkCount}|${replay.complete}` : '';
+    if (key === this.progressKey) return;
+    this.progressKey = key;
     if (!replay) {
       this.setText(el.progressText, 'no replay');
       el.progressFill.style.width = '0%';
