@@ -52,7 +52,8 @@ absl::StatusOr<PushableReplay> LoadReplay(const std::string& path, int chunk_fra
 absl::StatusOr<PushableReplay> GenerateReplay(const GenerateSpec& spec) {
   replay_gen::GenOptions options;
   options.seed = spec.seed;
-  options.target_bytes = static_cast<int64_t>(spec.target_mb * (1 << 20));
+  options.target_bytes = static_cast<int64_t>(spec.target_mb * 1e6);
+  options.mechs_per_team = spec.mechs_per_team;
   absl::StatusOr<std::string> text = replay_gen::GenerateReplay(options);
   if (!text.ok()) return text.status();
   absl::StatusOr<client::Replay> replay = client::Replay::Parse(*std::move(text));

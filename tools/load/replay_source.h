@@ -35,7 +35,10 @@ struct PushableReplay {
 
 struct GenerateSpec {
   uint64_t seed = 1;
-  double target_mb = 5;
+  double target_mb = 5;  // 10^6 bytes of JSON
+  // 10 per team gives ~8.3 KB frames: chunks of 100 frames of ~0.85 MB, the
+  // size of real training frames (59 chunks for 50 MB).
+  int mechs_per_team = 10;
   int chunk_frames = 100;
 };
 

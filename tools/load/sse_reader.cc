@@ -291,6 +291,7 @@ bool SseReader::RunConnection() {
   bool again = false;
   bool answered = false;
   bool stalled = false;
+  const bool keep_wire = options_.keep_wire && attempts_++ == 0;
   size_t body_bytes = 0;
   bool ok = SendRequest(fd);
   while (ok && !stopping_) {
@@ -310,6 +311,7 @@ bool SseReader::RunConnection() {
     {
       absl::MutexLock lock(&mu_);
       stats_.wire_bytes += got;
+      if (keep_wire) wire_.append(buffer.data(), got);
     }
     ok = parser.Feed(buffer.data(), got);
     if (!answered && parser.headers_done()) {

@@ -51,6 +51,9 @@ struct SseReaderOptions {
   std::string path = "/events";
   // Keep every event's full data (for verification); otherwise keep a prefix.
   bool store = false;
+  // Also keep every byte read from the socket, HTTP headers included (to
+  // replay the exact stream elsewhere: bench_fanout's floor).
+  bool keep_wire = false;
   // Slow reader: at most this many bytes per second (0: as fast as it can).
   size_t max_bytes_per_second = 0;
   // Stalled reader: after this many body bytes, stop reading for stall_for
@@ -95,6 +98,8 @@ class SseReader {
 
   // Stored events (only with options.store); read after Stop().
   const std::vector<SseEvent>& events() const { return events_; }
+  // The raw stream of the first connection (only with options.keep_wire).
+  const std::string& wire() const { return wire_; }
   uint64_t last_id() const { return last_id_.load(); }
   SseReaderStats stats() const;
 
@@ -116,6 +121,8 @@ class SseReader {
   std::atomic<int> fd_ = -1;
   std::atomic<uint64_t> last_id_ = 0;
   std::vector<SseEvent> events_;  // reader thread only, until Stop()
+  std::string wire_;              // reader thread only, until Stop()
+  int attempts_ = 0;              // reader thread only
 
   mutable absl::Mutex mu_;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,0 +1,391 @@
+// bench_fanout: the fan-out benchmark of issue 8. Starts echelon-server (and,
+// with --gateways K, K gateway-only processes against that core), connects N
+// real SSE readers over TCP, pushes one replay over HTTP JSON (POST /push per
+// chunk) and/or over the gRPC PushChunks stream, and reports per pass:
+//   - end to end: first push -> every reader has replay_end;
+//   - push latency per chunk (p50, max);
+//   - server RSS idle (readers connected, before the push) and peak;
+//   - bytes delivered, and (--verify) that every reader got every chunk's
+//     frames byte for byte as pushed (the push is compact JSON, the server
+//     keeps it as is).
+// The floor is measured in the same run: the same number of readers fed the
+// very bytes one reader got from the server, by a trivial in-process writer
+// (floor_writer.h); each pass prints its time as a multiple of that floor.
+//
+//   bench_fanout --mb 50 --readers 16 --transport both --verify
+//   bench_fanout --table --mb 50          # 1, 4, 16 readers; 64 over 4 gateways
+//   bench_fanout --mb 5 --readers 4 --verify   # the CI smoke (ctest bench_fanout_smoke)
+//
+// Exit: 0 done (and verified), 1 a reader's stream was wrong, 2 setup failed.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "tools/bench_fanout/floor_writer.h"
+#include "tools/load/chunk_sender.h"
+#include "tools/load/event_fields.h"
+#include "tools/load/replay_source.h"
+#include "tools/load/rss_sampler.h"
+#include "tools/load/server_launcher.h"
+#include "tools/load/sse_reader.h"
+#include "tools/load/tool_paths.h"
+
+namespace echelon::tools {
+namespace {
+
+struct BenchOptions {
+  std::string server_bin;
+  std::string replay_path;
+  double mb = 50;
+  uint64_t seed = 1;
+  int readers = 16;
+  int gateways = 0;
+  std::string transport = "both";
+  bool verify = false;
+  bool discard = false;
+  bool table = false;
+  int repeat = 1;
+  std::string log_dir = "/tmp";
+  std::vector<std::string> server_args;
+};
+
+struct Scenario {
+  int readers = 16;
+  int gateways = 0;  // 0: readers on the core's own gateway
+};
+
+struct PassResult {
+  std::string what;  // "http", "grpc" or "floor"
+  Scenario scenario;
+  double e2e_s = 0;
+  std::vector<double> push_ms;
+  int64_t idle_kb = 0;
+  int64_t peak_kb = 0;
+  uint64_t delivered = 0;
+  std::string verdict = "-";
+  bool failed = false;
+};
+
+// A core (echelon-server) plus optional gateway-only processes.
+struct Cluster {
+  std::unique_ptr<load::ServerProcess> core;
+  std::vector<std::unique_ptr<load::ServerProcess>> gateways;
+
+  std::vector<pid_t> pids() const {
+    std::vector<pid_t> all = {core->pid()};
+    for (const auto& g : gateways) all.push_back(g->pid());
+    return all;
+  }
+  // Where reader i connects: round robin over the gateways.
+  int reader_port(int i) const {
+    return gateways.empty() ? core->http_port() : gateways[i % gateways.size()]->http_port();
+  }
+  void Stop() {
+    for (auto& g : gateways) g->Stop();
+    core->Stop();
+  }
+};
+
+absl::StatusOr<Cluster> StartCluster(const BenchOptions& o, const Scenario& s) {
+  const int per_gateway = s.gateways > 0 ? (s.readers + s.gateways - 1) / s.gateways : s.readers;
+  load::ServerSpec spec;
+  spec.binary = o.server_bin;
+  spec.extra_args = {"--sse-max-clients", absl::StrCat(std::max(16, per_gateway))};
+  spec.extra_args.insert(spec.extra_args.end(), o.server_args.begin(), o.server_args.end());
+  spec.log_path = absl::StrCat(o.log_dir, "/bench_fanout_core.log");
+  Cluster cluster;
+  absl::StatusOr<std::unique_ptr<load::ServerProcess>> core = load::ServerProcess::Start(spec);
+  if (!core.ok()) return core.status();
+  cluster.core = *std::move(core);
+  spec.core = cluster.core->grpc_target();
+  for (int i = 0; i < s.gateways; ++i) {
+    spec.log_path = absl::StrCat(o.log_dir, "/bench_fanout_gateway", i, ".log");
+    absl::StatusOr<std::unique_ptr<load::ServerProcess>> gateway = load::ServerProcess::Start(spec);
+    if (!gateway.ok()) return gateway.status();
+    cluster.gateways.push_back(*std::move(gateway));
+  }
+  return cluster;
+}
+
+// N readers, and when each of them got replay_end.
+class ReaderSet {
+ public:
+  ReaderSet(int n, bool store, bool keep_first_wire, const std::function<int(int)>& port_of) {
+    ends_.resize(n);
+    for (int i = 0; i < n; ++i) {
+      load::SseReaderOptions options;
+      options.port = port_of(i);
+      options.store = store;
+      options.keep_wire = keep_first_wire && i == 0;
+      readers_.push_back(std::make_unique<load::SseReader>(options, [this, i](const load::SseEvent& e) {
+        if (e.type == "replay_end") Ended(i);
+      }));
+    }
+  }
+
+  [[nodiscard]] absl::Status Connect() {
+    for (auto& r : readers_) r->Start();
+    for (auto& r : readers_) {
+      if (!r->WaitConnected(absl::Seconds(10))) return absl::UnavailableError("a reader could not connect");
+    }
+    return absl::OkStatus();
+  }
+
+  // Waits until every reader has replay_end; returns the last arrival.
+  std::optional<absl::Time> WaitAllEnded(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto all = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ended_ == static_cast<int>(ends_.size()); };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&all), timeout)) return std::nullopt;
+    return *std::max_element(ends_.begin(), ends_.end());
+  }
+
+  void Stop() {
+    for (auto& r : readers_) r->Stop();
+  }
+  const std::vector<std::unique_ptr<load::SseReader>>& readers() const { return readers_; }
+  uint64_t wire_bytes() const {
+    uint64_t total = 0;
+    for (const auto& r : readers_) total += r->stats().wire_bytes;
+    return total;
+  }
+
+ private:
+  void Ended(int i) {
+    absl::MutexLock lock(&mu_);
+    ends_[i] = absl::Now();
+    ++ended_;
+  }
+
+  std::vector<std::unique_ptr<load::SseReader>> readers_;
+  absl::Mutex mu_;
+  std::vector<absl::Time> ends_ ABSL_GUARDED_BY(mu_);
+  int ended_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Problems with one reader's stored stream; empty when it is exactly the push.
+std::string CheckStream(const std::vector<load::SseEvent>& events, const load::PushableReplay& replay,
+                        const std::string& replay_id) {
+  const size_t chunks = replay.chunks.size();
+  if (events.size() != chunks + 2) return absl::StrCat(events.size(), " events, expected ", chunks + 2);
+  for (size_t i = 1; i < events.size(); ++i) {
+    if (events[i].id != events[i - 1].id + 1) return absl::StrCat("id break before event ", i);
+  }
+  if (events.front().type != "replay_start" || load::ReadEventFields(events.front().data).replay_id != replay_id) {
+    return "first event is not this replay's replay_start";
+  }
+  if (events.back().type != "replay_end") return "last event is not replay_end";
+  for (size_t i = 0; i < chunks; ++i) {
+    const load::SseEvent& e = events[i + 1];
+    if (e.type != "replay_chunk" || load::ReadEventFields(e.data).chunk_index != static_cast<int64_t>(i)) {
+      return absl::StrCat("event ", i + 1, " is not chunk ", i);
+    }
+    if (load::ChunkFrames(e.data) != replay.chunks[i].frames_json) return absl::StrCat("chunk ", i, " frames differ");
+  }
+  return "";
+}
+
+std::string Verify(const ReaderSet& readers, const load::PushableReplay& replay, const std::string& replay_id,
+                   bool stored, bool& failed) {
+  int good = 0;
+  std::string first_problem;
+  for (const auto& r : readers.readers()) {
+    std::string problem = stored ? CheckStream(r->events(), replay, replay_id) : "";
+    if (!stored && r->stats().events != replay.chunks.size() + 2) problem = "wrong event count";
+    if (problem.empty()) {
+      ++good;
+    } else if (first_problem.empty()) {
+      first_problem = problem;
+    }
+  }
+  failed = good != static_cast<int>(readers.readers().size());
+  std::string verdict = absl::StrCat(good, "/", readers.readers().size(), stored ? " exact" : " counted");
+  if (failed) absl::StrAppend(&verdict, " (", first_problem, ")");
+  return verdict;
+}
+
+// One pass against the server; `wire` receives reader 0's raw stream.
+absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::PushableReplay& replay,
+                                         load::Transport transport, const Scenario& s, std::string* wire) {
+  absl::StatusOr<Cluster> cluster = StartCluster(o, s);
+  if (!cluster.ok()) return cluster.status();
+  absl::StatusOr<std::string> world_hash = load::StoreWorld(cluster->core->grpc_target(), replay.world_json);
+  if (!world_hash.ok()) return world_hash.status();
+  const std::string replay_id = absl::StrCat("bench-", load::TransportName(transport));
+  load::PushTarget target;
+  target.http_port = cluster->core->http_port();
+  target.grpc_target = cluster->core->grpc_target();
+  auto sender = load::NewChunkSender(transport, target, replay, replay_id, *world_hash);
+
+  ReaderSet readers(s.readers, !o.discard, wire != nullptr, [&](int i) { return cluster->reader_port(i); });
+  if (absl::Status connected = readers.Connect(); !connected.ok()) return connected;
+  load::RssSampler rss(cluster->pids(), absl::Milliseconds(5));
+  absl::SleepFor(absl::Milliseconds(200));  // let the joins settle before "idle"
+  PassResult result;
+  result.what = load::TransportName(transport);
+  result.scenario = s;
+  result.idle_kb = rss.SampleNow();
+  rss.Start();
+
+  const double t0_rel = rss.Now();
+  const absl::Time t0 = absl::Now();
+  for (size_t i = 0; i < replay.chunks.size(); ++i) {
+    absl::StatusOr<absl::Duration> took = sender->Send(i);
+    if (!took.ok()) return took.status();
+    result.push_ms.push_back(absl::ToDoubleMilliseconds(*took));
+  }
+  if (absl::Status closed = sender->Close(); !closed.ok()) return closed;
+  std::optional<absl::Time> last_end = readers.WaitAllEnded(absl::Seconds(120));
+  if (!last_end) return absl::DeadlineExceededError("not every reader got replay_end within 120 s");
+  result.e2e_s = absl::ToDoubleSeconds(*last_end - t0);
+  absl::SleepFor(absl::Milliseconds(100));  // the tail of the peak
+  result.peak_kb = rss.PeakKb(t0_rel, rss.Now());
+  rss.Stop();
+
+  readers.Stop();
+  cluster->Stop();
+  result.delivered = readers.wire_bytes();
+  result.verdict = Verify(readers, replay, replay_id, !o.discard, result.failed);
+  if (wire != nullptr) *wire = readers.readers().front()->wire();
+  return result;
+}
+
+absl::StatusOr<PassResult> RunFloorPass(const BenchOptions& o, const std::string& wire, const Scenario& s) {
+  FloorWriter floor(wire);
+  if (absl::Status listening = floor.Listen(); !listening.ok()) return listening;
+  ReaderSet readers(s.readers, !o.discard, false, [&](int) { return floor.port(); });
+  for (const auto& r : readers.readers()) r->Start();
+  if (absl::Status accepted = floor.Accept(s.readers, absl::Seconds(10)); !accepted.ok()) return accepted;
+  const absl::Time t0 = absl::Now();
+  floor.Go();
+  std::optional<absl::Time> last_end = readers.WaitAllEnded(absl::Seconds(120));
+  if (!last_end) return absl::DeadlineExceededError("floor: not every reader got replay_end");
+  PassResult result;
+  result.what = "floor";
+  result.scenario = s;
+  result.e2e_s = absl::ToDoubleSeconds(*last_end - t0);
+  readers.Stop();
+  result.delivered = readers.wire_bytes();
+  return result;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * (values.size() - 1) + 0.5))];
+}
+
+std::string Row(const PassResult& r, double floor_s) {
+  const std::string readers = r.scenario.gateways > 0
+                                  ? absl::StrCat(r.scenario.readers, " over ", r.scenario.gateways, " gw")
+                                  : absl::StrCat(r.scenario.readers);
+  if (r.what == "floor") {
+    return absl::StrFormat("| %s | floor | %.3f | 1.00 | - | - | - | - | %.0f | - |", readers, r.e2e_s,
+                           r.delivered / 1e6);
+  }
+  return absl::StrFormat("| %s | %s | %.3f | %.2f | %.1f | %.1f | %.1f | %.1f (+%.1f) | %.0f | %s |", readers, r.what,
+                         r.e2e_s, r.e2e_s / floor_s, Percentile(r.push_ms, 0.5), Percentile(r.push_ms, 1.0),
+                         r.idle_kb / 1024.0, r.peak_kb / 1024.0, (r.peak_kb - r.idle_kb) / 1024.0, r.delivered / 1e6,
+                         r.verdict);
+}
+
+absl::StatusOr<load::PushableReplay> PrepareReplay(const BenchOptions& o) {
+  if (!o.replay_path.empty()) return load::LoadReplay(o.replay_path);
+  return load::GenerateReplay({.seed = o.seed, .target_mb = o.mb});
+}
+
+// Runs every pass of one scenario; appends the rows. False when a stream was wrong.
+absl::StatusOr<bool> RunScenario(const BenchOptions& o, const load::PushableReplay& replay, const Scenario& s,
+                                 std::vector<std::string>& rows) {
+  std::vector<load::Transport> transports;
+  if (o.transport != "grpc") transports.push_back(load::Transport::kHttp);
+  if (o.transport != "http") transports.push_back(load::Transport::kGrpc);
+  bool ok = true;
+  for (int run = 0; run < o.repeat; ++run) {
+    std::string wire;
+    std::vector<PassResult> passes;
+    for (load::Transport t : transports) {
+      absl::StatusOr<PassResult> pass = RunServerPass(o, replay, t, s, wire.empty() ? &wire : nullptr);
+      if (!pass.ok()) return pass.status();
+      ok &= !pass->failed;
+      passes.push_back(*std::move(pass));
+    }
+    absl::StatusOr<PassResult> floor = RunFloorPass(o, wire, s);
+    if (!floor.ok()) return floor.status();
+    for (const PassResult& p : passes) rows.push_back(Row(p, floor->e2e_s));
+    rows.push_back(Row(*floor, floor->e2e_s));
+    std::printf("%s\n", absl::StrJoin(std::vector<std::string>(rows.end() - passes.size() - 1, rows.end()), "\n").c_str());
+    std::fflush(stdout);
+  }
+  return ok;
+}
+
+int Run(const BenchOptions& o) {
+  absl::StatusOr<load::PushableReplay> replay = PrepareReplay(o);
+  if (!replay.ok()) {
+    std::fprintf(stderr, "bench_fanout: %s\n", replay.status().ToString().c_str());
+    return 2;
+  }
+  std::printf("replay: %zu frames, %zu chunks, %.1f MB of frames JSON (%.2f MB per chunk); readers %s\n",
+              replay->frame_count, replay->chunks.size(), replay->frame_bytes / 1e6,
+              replay->frame_bytes / 1e6 / replay->chunks.size(), o.discard ? "discard" : "store");
+  const char* kHeader =
+      "| readers | path | end to end (s) | x floor | push p50 (ms) | push max (ms) | idle RSS (MB) | peak RSS (MB) | "
+      "delivered (MB) | verified |\n|---|---|---|---|---|---|---|---|---|---|";
+  std::printf("%s\n", kHeader);
+  std::vector<Scenario> scenarios = {{o.readers, o.gateways}};
+  if (o.table) scenarios = {{1, 0}, {4, 0}, {16, 0}, {64, 4}};
+  std::vector<std::string> rows;
+  bool ok = true;
+  for (const Scenario& s : scenarios) {
+    absl::StatusOr<bool> scenario_ok = RunScenario(o, *replay, s, rows);
+    if (!scenario_ok.ok()) {
+      std::fprintf(stderr, "bench_fanout: %s\n", scenario_ok.status().ToString().c_str());
+      return 2;
+    }
+    ok &= *scenario_ok;
+  }
+  std::printf("\n%s\n%s\n", kHeader, absl::StrJoin(rows, "\n").c_str());
+  if (o.verify && !ok) {
+    std::printf("bench_fanout: VERIFY FAILED\n");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace echelon::tools
+
+int main(int argc, char** argv) {
+  echelon::tools::BenchOptions o;
+  o.server_bin = echelon::load::DefaultServerBinary(argv[0]);
+  CLI::App app{"bench_fanout: push a replay to N SSE readers through echelon-server; compare with the floor"};
+  app.add_option("--server-bin", o.server_bin, "echelon-server binary")->capture_default_str();
+  auto* replay = app.add_option("--replay", o.replay_path, "Replay file to push ({\"world\",\"frames\"})");
+  app.add_option("--mb", o.mb, "Else generate a replay of this many MB (replay-gen, 10 mechs per team)")
+      ->capture_default_str()->excludes(replay);
+  app.add_option("--seed", o.seed, "Seed of the generated replay")->capture_default_str();
+  app.add_option("--readers", o.readers, "SSE readers")->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--gateways", o.gateways, "Gateway-only processes (--core) the readers spread over; 0: none")
+      ->capture_default_str()->check(CLI::Range(0, 64));
+  app.add_option("--transport", o.transport, "Push over http, grpc or both")
+      ->check(CLI::IsMember({"http", "grpc", "both"}))->capture_default_str();
+  app.add_flag("--verify", o.verify, "Exit 1 unless every reader got exactly what was pushed");
+  app.add_flag("--discard", o.discard, "Readers discard the data (count events only) instead of storing it");
+  app.add_flag("--table", o.table, "Scaling table: 1, 4, 16 readers; 64 readers over 4 gateways");
+  app.add_option("--repeat", o.repeat, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 100));
+  app.add_option("--log-dir", o.log_dir, "Where the servers' logs go")->capture_default_str();
+  app.add_option("--server-arg", o.server_args, "Extra flag for every server process (repeatable)");
+  CLI11_PARSE(app, argc, argv);
+  return echelon::tools::Run(o);
+}
