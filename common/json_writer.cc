@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 
 namespace echelon {
@@ -42,46 +41,53 @@ void AppendJsonDouble(std::string& out, double value) {
   // Shortest round-trip digits in scientific form, then laid out as Python's
   // float repr does: fixed for decimal exponents in [-4, 16), else d.ddde+XX.
   char sci[32];
-  auto [end, ec] = std::to_chars(sci, sci + sizeof(sci), value, std::chars_format::scientific);
-  std::string_view text(sci, end - sci);
-  const bool negative = text.front() == '-';
-  if (negative) text.remove_prefix(1);
-  const size_t e_pos = text.find('e');
-  std::string digits;
-  digits.reserve(20);
-  for (char c : text.substr(0, e_pos)) {
-    if (c != '.') digits.push_back(c);
+  const auto result = std::to_chars(sci, sci + sizeof(sci), value, std::chars_format::scientific);
+  const char* p = sci;
+  const char* const end = result.ptr;
+  if (*p == '-') {
+    out.push_back('-');
+    ++p;
+  }
+  char digits[24];  // the significant digits, without the point
+  int n = 0;
+  for (; p != end && *p != 'e'; ++p) {
+    if (*p != '.') digits[n++] = *p;
   }
   int exponent = 0;
-  std::from_chars(text.data() + e_pos + 1 + (text[e_pos + 1] == '+' ? 1 : 0), text.data() + text.size(),
-                  exponent);
+  ++p;  // 'e'
+  if (p != end && *p == '+') ++p;
+  std::from_chars(p, end, exponent);
 
-  if (negative) out.push_back('-');
-  const int n = static_cast<int>(digits.size());
   if (exponent >= -4 && exponent < 16) {
     if (exponent < 0) {
       out.append("0.");
       out.append(static_cast<size_t>(-exponent - 1), '0');
-      out.append(digits);
+      out.append(digits, n);
     } else if (exponent + 1 >= n) {
-      out.append(digits);
+      out.append(digits, n);
       out.append(static_cast<size_t>(exponent + 1 - n), '0');
       out.append(".0");
     } else {
-      out.append(digits, 0, exponent + 1);
+      out.append(digits, exponent + 1);
       out.push_back('.');
-      out.append(digits, exponent + 1, std::string::npos);
+      out.append(digits + exponent + 1, n - exponent - 1);
     }
     return;
   }
   out.push_back(digits[0]);
   if (n > 1) {
     out.push_back('.');
-    out.append(digits, 1, std::string::npos);
+    out.append(digits + 1, n - 1);
   }
   char exp_text[8];
-  std::snprintf(exp_text, sizeof(exp_text), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
-  out.append(exp_text);
+  const int magnitude = exponent < 0 ? -exponent : exponent;
+  int len = 0;
+  exp_text[len++] = 'e';
+  exp_text[len++] = exponent < 0 ? '-' : '+';
+  if (magnitude < 10) exp_text[len++] = '0';
+  len += static_cast<int>(std::to_chars(exp_text + len, exp_text + sizeof(exp_text), magnitude).ptr -
+                          (exp_text + len));
+  out.append(exp_text, len);
 }
 
 void AppendJsonInt(std::string& out, int64_t value) {

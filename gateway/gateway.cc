@@ -1,9 +1,8 @@
 #include "gateway/gateway.h"
 
-#include <openssl/crypto.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/bearer_token.h"
 #include "gateway/http_errors.h"
 #include "spdlog/spdlog.h"
 
@@ -27,6 +26,7 @@ Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_cha
   RegisterWorldRoutes();
   RegisterNavRoutes();
   RegisterViewerRoutes();
+  RegisterMetricsRoutes();
   RegisterMethodGuards();
 }
 
@@ -108,14 +108,7 @@ std::unique_ptr<grpc::ClientContext> Gateway::CoreContext(const httplib::Request
 
 bool Gateway::Authorized(const httplib::Request& req, httplib::Response& res,
                          const std::string& token) const {
-  if (token.empty()) return true;
-  const std::string expected = absl::StrCat("Bearer ", token);
-  const std::string given = req.get_header_value("Authorization");
-  // Constant time in the token's length: no early exit on the first mismatch.
-  if (given.size() == expected.size() &&
-      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0) {
-    return true;
-  }
+  if (token.empty() || BearerMatches(req.get_header_value("Authorization"), token)) return true;
   res.set_header("WWW-Authenticate", "Bearer");
   SetError(res, 401, "missing or wrong bearer token");
   return false;

@@ -12,6 +12,8 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +22,7 @@
 #include "echelon/replay/v1/nav.grpc.pb.h"
 #include "echelon/replay/v1/replay.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
+#include "gateway/latency_histogram.h"
 #include "gateway/request_body.h"
 #include "gateway/sse_hub.h"
 #include "gateway/viewer_assets.h"
@@ -37,6 +40,8 @@ struct GatewayOptions {
   std::string push_token;
   std::string view_token;
   std::string viewer_dir;  // empty: the embedded viewer
+  // The in-process core's /metrics section; unset for a gateway alone.
+  std::function<std::string()> core_metrics;
 };
 
 class Gateway {
@@ -61,6 +66,7 @@ class Gateway {
   void RegisterWorldRoutes();
   void RegisterNavRoutes();
   void RegisterViewerRoutes();
+  void RegisterMetricsRoutes();
   void RegisterMethodGuards();
 
   BodyLimits body_limits() const { return {options_.max_body_bytes, options_.max_decompressed_bytes}; }
@@ -78,6 +84,9 @@ class Gateway {
   std::unique_ptr<echelon::replay::v1::NavService::Stub> nav_;
   std::unique_ptr<SseHub> sse_;
   std::unique_ptr<ViewerAssets> assets_;
+  LatencyHistogram push_latency_;
+  std::atomic<uint64_t> pushes_accepted_ = 0;
+  std::atomic<uint64_t> pushes_rejected_ = 0;
   httplib::Server http_;
   int port_ = 0;
 };

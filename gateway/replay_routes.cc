@@ -79,9 +79,15 @@ void Gateway::RegisterReplayRoutes() {
                              const httplib::ContentReader& reader) {
     const absl::Time started = absl::Now();
     absl::StatusOr<std::string> body = ReadBody(req, reader, body_limits());
-    if (!body.ok()) return SetError(res, body.status());
+    if (!body.ok()) {
+      ++pushes_rejected_;
+      return SetError(res, body.status());
+    }
     absl::StatusOr<v1::ReplayChunk> chunk = json::ParsePushBody(*body);
-    if (!chunk.ok()) return SetError(res, chunk.status());
+    if (!chunk.ok()) {
+      ++pushes_rejected_;
+      return SetError(res, chunk.status());
+    }
 
     v1::PushAck ack;
     auto context = CoreContext(req);
@@ -89,8 +95,11 @@ void Gateway::RegisterReplayRoutes() {
     if (!status.ok()) {
       spdlog::warn("push {} chunk {} rejected: {}", chunk->replay_id(), chunk->chunk_index(),
                    status.error_message());
+      ++pushes_rejected_;
       return SetError(res, FromGrpcStatus(status));
     }
+    ++pushes_accepted_;
+    push_latency_.Record(absl::Now() - started);
     const size_t viewers = sse_->client_count();
     spdlog::info("push {} chunk {}/{}: {:.2f} MB, {} viewers, {:.1f} ms{}", ack.replay_id(),
                  ack.chunk_index() + 1, chunk->chunk_count(), body->size() / 1e6, viewers,

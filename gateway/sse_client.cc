@@ -6,6 +6,10 @@ namespace echelon::gateway {
 
 namespace v1 = echelon::replay::v1;
 
+namespace {
+constexpr absl::Duration kLivenessProbeInterval = absl::Seconds(1);
+}  // namespace
+
 void SseClient::StartCatchUp(v1::ReplayService::StubInterface& stub, uint64_t after_id,
                              const std::string& auth_metadata) {
   v1::SubscribeRequest request;
@@ -25,8 +29,16 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
   }
   if (catch_up_ != nullptr && WriteCatchUpEvent(sink)) return !outbox_.closed();
   while (true) {
-    std::optional<Outbox<std::string>::Item> item = outbox_.PopWait(keepalive);
-    if (!item) return !outbox_.closed() && Write(sink, SseKeepalive());
+    std::optional<Outbox<std::string>::Item> item = outbox_.PopWait(kLivenessProbeInterval);
+    if (!item) {
+      if (outbox_.closed()) return false;
+      // A write is the only way to learn that the viewer went away (the
+      // second write after its close fails), so an idle stream sends a
+      // one-byte comment every second: a dead viewer frees its slot within
+      // about two seconds instead of a keepalive period.
+      const bool keepalive_due = absl::Now() - last_write_ >= keepalive;
+      return Write(sink, keepalive_due ? SseKeepalive() : std::string(":\n"));
+    }
     if (item->id <= last_sent_id_) continue;  // already sent during catch-up
     last_sent_id_ = item->id;
     return Write(sink, *item->value);
@@ -49,11 +61,21 @@ bool SseClient::WriteCatchUpEvent(httplib::DataSink& sink) {
 }
 
 bool SseClient::Write(httplib::DataSink& sink, const std::string& bytes) {
+  const absl::Time started = absl::Now();
   if (!sink.write(bytes.data(), bytes.size())) {
-    outbox_.Close("socket write failed");
+    // cpp-httplib gives up on a write after the server's write timeout (set
+    // to the broadcast timeout): a failure that took that long is a viewer
+    // that stopped reading, not one that left.
+    if (absl::Now() - started >= write_timeout_ * 0.9) {
+      dropped_as_slow_ = true;
+      outbox_.Close("did not accept data within the broadcast timeout");
+    } else {
+      outbox_.Close("socket write failed");
+    }
     return false;
   }
   bytes_sent_.fetch_add(bytes.size(), std::memory_order_relaxed);
+  if (bytes.size() > 2) last_write_ = absl::Now();
   return true;
 }
 

@@ -30,6 +30,7 @@ class SseClient {
   SseClient(uint64_t serial, bool omit_world, OutboxLimits limits)
       : serial_(serial),
         omit_world_(omit_world),
+        write_timeout_(limits.max_wait),
         outbox_(limits),
         catch_up_context_(std::make_unique<grpc::ClientContext>()) {}
 
@@ -51,6 +52,10 @@ class SseClient {
   void Close(const std::string& reason);
 
   uint64_t bytes_sent() const { return bytes_sent_.load(std::memory_order_relaxed); }
+  // True when the stream ended because the viewer stopped taking data: its
+  // outbox overflowed, or a socket write timed out.
+  bool dropped_as_slow() const { return dropped_as_slow_.load(); }
+  void MarkDroppedAsSlow() { dropped_as_slow_ = true; }
 
  private:
   bool WriteCatchUpEvent(httplib::DataSink& sink);
@@ -58,7 +63,9 @@ class SseClient {
 
   const uint64_t serial_;
   const bool omit_world_;
+  const absl::Duration write_timeout_;
   Outbox<std::string> outbox_;
+  std::atomic<bool> dropped_as_slow_ = false;
 
   // Created up front so that Close() may cancel it from any thread at any time.
   const std::unique_ptr<grpc::ClientContext> catch_up_context_;
@@ -66,6 +73,8 @@ class SseClient {
   std::unique_ptr<grpc::ClientReaderInterface<echelon::replay::v1::ReplayEvent>> catch_up_;
   bool greeted_ = false;
   uint64_t last_sent_id_ = 0;
+  // When something other than a liveness probe was last written.
+  absl::Time last_write_ = absl::Now();
   std::atomic<uint64_t> bytes_sent_ = 0;
 };
 

@@ -56,7 +56,14 @@ absl::StatusOr<std::shared_ptr<SseClient>> SseHub::Join(bool omit_world, uint64_
 void SseHub::Leave(const std::shared_ptr<SseClient>& client) {
   client->Close("viewer left");
   absl::MutexLock lock(&mu_);
-  clients_.erase(std::remove(clients_.begin(), clients_.end(), client), clients_.end());
+  const auto it = std::find(clients_.begin(), clients_.end(), client);
+  if (it == clients_.end()) return;
+  departed_bytes_sent_ += client->bytes_sent();
+  if (client->dropped_as_slow()) {
+    ++dropped_slow_;
+    spdlog::warn("viewer {} dropped: {}", client->serial(), client->outbox().close_reason());
+  }
+  clients_.erase(it);
 }
 
 size_t SseHub::client_count() const {
@@ -66,8 +73,10 @@ size_t SseHub::client_count() const {
 
 SseHubStats SseHub::stats() const {
   absl::MutexLock lock(&mu_);
-  return SseHubStats{clients_.size(), connections_, rejected_, dropped_slow_,
-                     events_,         event_bytes_, upstream_connected_.load()};
+  uint64_t bytes_sent = departed_bytes_sent_;
+  for (const auto& client : clients_) bytes_sent += client->bytes_sent();
+  return SseHubStats{clients_.size(), connections_, rejected_, dropped_slow_, events_,
+                     event_bytes_,    bytes_sent,   upstream_connected_.load()};
 }
 
 void SseHub::RunUpstream() {
@@ -132,8 +141,7 @@ void SseHub::Fanout(const v1::ReplayEvent& event) {
   for (const auto& client : clients_) {
     const SseBytes& bytes = client->omit_world() ? without_world : with_world;
     if (client->outbox().Push(bytes, bytes->size(), event.id()) == PushResult::kOverflowed) {
-      ++dropped_slow_;
-      spdlog::warn("viewer {} dropped: {}", client->serial(), client->outbox().close_reason());
+      client->MarkDroppedAsSlow();
     }
   }
 }

@@ -37,6 +37,7 @@ struct SseHubStats {
   uint64_t dropped_slow = 0;
   uint64_t events = 0;
   uint64_t event_bytes = 0;
+  uint64_t bytes_sent = 0;
   bool upstream_connected = false;
 };
 
@@ -82,6 +83,7 @@ class SseHub {
   uint64_t dropped_slow_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t events_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t event_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t departed_bytes_sent_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace echelon::gateway

@@ -29,15 +29,16 @@ CoreServer::CoreServer(CoreOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions options) {
   std::unique_ptr<CoreServer> core(new CoreServer(std::move(options)));
+  core->auth_ = std::make_unique<AuthPolicy>(core->options_.push_token, core->options_.view_token);
   core->worlds_ = std::make_unique<world::WorldStore>(core->options_.worlds);
   world::WorldStore* worlds = core->worlds_.get();
   core->hub_ = std::make_unique<replay::ReplayHub>(
       core->options_.hub, [worlds](const std::string& hash) { return worlds->Get(hash); });
   core->nav_ = std::make_shared<nav::NavCache>(NavWorldSource(*worlds), core->options_.nav);
 
-  core->services_.push_back(std::make_unique<world::WorldServiceImpl>(*worlds));
-  core->services_.push_back(std::make_unique<replay::ReplayServiceImpl>(*core->hub_));
-  core->services_.push_back(std::make_unique<nav::NavServiceImpl>(core->nav_));
+  core->services_.push_back(std::make_unique<world::WorldServiceImpl>(*worlds, *core->auth_));
+  core->services_.push_back(std::make_unique<replay::ReplayServiceImpl>(*core->hub_, *core->auth_));
+  core->services_.push_back(std::make_unique<nav::NavServiceImpl>(core->nav_, core->auth_.get()));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "server/auth_policy.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
 #include "server/world/world_store.h"
@@ -29,6 +30,7 @@ struct CoreOptions {
   nav::NavCacheOptions nav;
   // When set, pushes and world puts need `authorization: Bearer <token>`.
   std::string push_token;
+  std::string view_token;
 };
 
 class CoreServer {
@@ -52,6 +54,7 @@ class CoreServer {
   void RunMaintenance();
 
   const CoreOptions options_;
+  std::unique_ptr<AuthPolicy> auth_;
   std::unique_ptr<world::WorldStore> worlds_;
   std::unique_ptr<replay::ReplayHub> hub_;
   std::shared_ptr<nav::NavCache> nav_;

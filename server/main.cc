@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/gateway.h"
 #include "server/config.h"
+#include "server/core_metrics.h"
 #include "server/core_server.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -31,6 +32,7 @@ echelon::CoreOptions CoreOptionsFrom(const Config& c) {
   o.hub.replays.idle_timeout = absl::Seconds(c.replay_idle_s);
   o.nav.capacity = c.nav_cache_max;
   o.push_token = c.push_token;
+  o.view_token = c.view_token;
   return o;
 }
 
@@ -41,7 +43,9 @@ echelon::gateway::GatewayOptions GatewayOptionsFrom(const Config& c) {
   o.sse.max_clients = c.sse_max_clients;
   o.sse.client_limits.max_bytes = static_cast<size_t>(c.sse_queue_mb) * kMiB;
   o.sse.client_limits.max_wait = absl::Seconds(c.sse_broadcast_timeout_s);
-  if (!c.push_token.empty()) o.sse.core_auth_metadata = absl::StrCat("Bearer ", c.push_token);
+  // The gateway's own subscription to the core; the push token also views.
+  const std::string& core_token = c.push_token.empty() ? c.view_token : c.push_token;
+  if (!core_token.empty()) o.sse.core_auth_metadata = absl::StrCat("Bearer ", core_token);
   o.keepalive = absl::Seconds(c.sse_keepalive_s);
   o.max_body_bytes = static_cast<size_t>(c.max_body_mb) * kMiB;
   o.max_decompressed_bytes = static_cast<size_t>(c.max_decompressed_mb) * kMiB;
@@ -97,7 +101,9 @@ int main(int argc, char** argv) {
     channel = RemoteCoreChannel(config);
   }
 
-  echelon::gateway::Gateway gateway(GatewayOptionsFrom(config), channel);
+  echelon::gateway::GatewayOptions gateway_options = GatewayOptionsFrom(config);
+  if (core) gateway_options.core_metrics = [&core] { return echelon::RenderCoreMetrics(*core); };
+  echelon::gateway::Gateway gateway(gateway_options, channel);
   if (absl::Status bound = gateway.Bind(); !bound.ok()) {
     spdlog::critical("{}", bound.ToString());
     return 1;

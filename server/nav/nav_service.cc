@@ -76,11 +76,15 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context, const 
 
 }  // namespace
 
-NavServiceImpl::NavServiceImpl(std::shared_ptr<NavCache> cache) : cache_(std::move(cache)) {}
+NavServiceImpl::NavServiceImpl(std::shared_ptr<NavCache> cache, const AuthPolicy* auth)
+    : cache_(std::move(cache)), auth_(auth) {}
 
 grpc::ServerUnaryReactor* NavServiceImpl::GetGraph(grpc::CallbackServerContext* context,
                                                    const v1::GetGraphRequest* request,
                                                    v1::GetGraphResponse* response) {
+  if (auth_ != nullptr) {
+    if (absl::Status allowed = auth_->CheckView(*context); !allowed.ok()) return FinishNow(context, allowed);
+  }
   if (absl::Status status = CheckHash(request->world_hash()); !status.ok()) return FinishNow(context, status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool gzip = request->as_json() && request->gzip();
@@ -109,6 +113,9 @@ grpc::ServerUnaryReactor* NavServiceImpl::GetGraph(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* NavServiceImpl::FindPath(grpc::CallbackServerContext* context,
                                                    const v1::FindPathRequest* request,
                                                    v1::FindPathResponse* response) {
+  if (auth_ != nullptr) {
+    if (absl::Status allowed = auth_->CheckView(*context); !allowed.ok()) return FinishNow(context, allowed);
+  }
   absl::Status status = CheckHash(request->world_hash());
   if (status.ok()) status = CheckPosition(request->has_start_pos(), request->start_pos(), "start_pos");
   if (status.ok()) status = CheckPosition(request->has_goal_pos(), request->goal_pos(), "goal_pos");

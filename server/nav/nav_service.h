@@ -15,13 +15,15 @@
 #include <memory>
 
 #include "echelon/replay/v1/nav.grpc.pb.h"
+#include "server/auth_policy.h"
 #include "server/nav/nav_cache.h"
 
 namespace echelon::nav {
 
 class NavServiceImpl final : public echelon::replay::v1::NavService::CallbackService {
  public:
-  explicit NavServiceImpl(std::shared_ptr<NavCache> cache);
+  // `auth` (optional, must outlive the service) guards viewing.
+  explicit NavServiceImpl(std::shared_ptr<NavCache> cache, const AuthPolicy* auth = nullptr);
 
   // NOT_FOUND for an unknown world, INVALID_ARGUMENT for an empty hash or a
   // world that does not parse.
@@ -38,6 +40,7 @@ class NavServiceImpl final : public echelon::replay::v1::NavService::CallbackSer
 
  private:
   std::shared_ptr<NavCache> cache_;
+  const AuthPolicy* auth_;
 };
 
 }  // namespace echelon::nav

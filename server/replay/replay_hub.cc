@@ -215,8 +215,9 @@ void ReplayHub::PrefillBacklogLocked(const v1::SubscribeRequest& request, Subscr
   absl::flat_hash_set<std::string> recent;
   for (const HubEventPtr& start : backlog) recent.insert(start->replay_id);
   const uint64_t first_start_id = backlog.front()->id;
+  // Every start event is already in `backlog`; take what followed them.
   log_.ForEachAfter(first_start_id, [&](const HubEventPtr& e) {
-    if (recent.contains(e->replay_id)) backlog.push_back(e);
+    if (recent.contains(e->replay_id) && !e->with_world->has_replay_start()) backlog.push_back(e);
   });
   std::stable_sort(backlog.begin(), backlog.end(),
                    [](const HubEventPtr& a, const HubEventPtr& b) { return a->id < b->id; });

@@ -85,7 +85,12 @@ size_t ReplayRegistry::ExpireIdle(absl::Time now) {
 std::vector<HubEventPtr> ReplayRegistry::RecentStarts() const {
   std::vector<HubEventPtr> starts;
   for (const auto& [id, state] : replays_) {
-    if (state.start && (!state.ended || id == last_ended_)) starts.push_back(state.start);
+    if (state.start && !state.ended) starts.push_back(state.start);
+  }
+  if (starts.empty()) {
+    // Between replays, a new viewer still gets the one that just finished.
+    auto last = replays_.find(last_ended_);
+    if (last != replays_.end() && last->second.start) starts.push_back(last->second.start);
   }
   std::sort(starts.begin(), starts.end(),
             [](const HubEventPtr& a, const HubEventPtr& b) { return a->id < b->id; });

@@ -64,8 +64,8 @@ class ReplayRegistry {
   // Drops replays idle for longer than the idle timeout; returns how many.
   size_t ExpireIdle(absl::Time now);
 
-  // The replays a late joiner should see: every unfinished one and the most
-  // recently ended one, as their pinned start events in id order.
+  // The replays a late joiner should see, as their pinned start events in id
+  // order: every unfinished one or, when none is, the most recently ended.
   std::vector<HubEventPtr> RecentStarts() const;
 
   size_t size() const { return replays_.size(); }

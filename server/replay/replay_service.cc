@@ -18,7 +18,12 @@ namespace {
 // here: gRPC flow control holds the rest back on the producer's side.
 class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> {
  public:
-  PushChunksReactor(ReplayHub& hub, v1::PushSummary* summary) : hub_(hub), summary_(summary) {
+  PushChunksReactor(ReplayHub& hub, v1::PushSummary* summary, const absl::Status& allowed)
+      : hub_(hub), summary_(summary) {
+    if (!allowed.ok()) {
+      Finish(ToGrpcStatus(allowed));
+      return;
+    }
     StartRead(&chunk_);
   }
 
@@ -138,16 +143,27 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::ReplayEvent> 
   EventPtr in_flight_ ABSL_GUARDED_BY(mu_);
 };
 
+// Answers a Subscribe that may not proceed.
+class RefusedSubscription final : public grpc::ServerWriteReactor<v1::ReplayEvent> {
+ public:
+  explicit RefusedSubscription(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
 
 grpc::ServerReadReactor<v1::ReplayChunk>* ReplayServiceImpl::PushChunks(
     grpc::CallbackServerContext* context, v1::PushSummary* summary) {
-  return new PushChunksReactor(hub_, summary);
+  return new PushChunksReactor(hub_, summary, auth_.CheckPush(*context));
 }
 
 grpc::ServerUnaryReactor* ReplayServiceImpl::Push(grpc::CallbackServerContext* context,
                                                   const v1::ReplayChunk* chunk, v1::PushAck* ack) {
   auto* reactor = context->DefaultReactor();
+  if (absl::Status allowed = auth_.CheckPush(*context); !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   absl::StatusOr<PublishResult> result = hub_.Publish(*chunk);
   if (result.ok()) {
     ack->set_replay_id(chunk->replay_id());
@@ -161,6 +177,9 @@ grpc::ServerUnaryReactor* ReplayServiceImpl::Push(grpc::CallbackServerContext* c
 
 grpc::ServerWriteReactor<v1::ReplayEvent>* ReplayServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  if (absl::Status allowed = auth_.CheckView(*context); !allowed.ok()) {
+    return new RefusedSubscription(ToGrpcStatus(allowed));
+  }
   return new SubscribeReactor(hub_, *request);
 }
 

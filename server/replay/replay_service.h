@@ -5,13 +5,14 @@
 #pragma once
 
 #include "echelon/replay/v1/replay.grpc.pb.h"
+#include "server/auth_policy.h"
 #include "server/replay/replay_hub.h"
 
 namespace echelon::replay {
 
 class ReplayServiceImpl final : public echelon::replay::v1::ReplayService::CallbackService {
  public:
-  explicit ReplayServiceImpl(ReplayHub& hub) : hub_(hub) {}
+  ReplayServiceImpl(ReplayHub& hub, const AuthPolicy& auth) : hub_(hub), auth_(auth) {}
 
   grpc::ServerReadReactor<echelon::replay::v1::ReplayChunk>* PushChunks(
       grpc::CallbackServerContext* context, echelon::replay::v1::PushSummary* summary) override;
@@ -26,6 +27,7 @@ class ReplayServiceImpl final : public echelon::replay::v1::ReplayService::Callb
 
  private:
   ReplayHub& hub_;
+  const AuthPolicy& auth_;
 };
 
 }  // namespace echelon::replay

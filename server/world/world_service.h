@@ -2,13 +2,14 @@
 #pragma once
 
 #include "echelon/replay/v1/world.grpc.pb.h"
+#include "server/auth_policy.h"
 #include "server/world/world_store.h"
 
 namespace echelon::world {
 
 class WorldServiceImpl final : public echelon::replay::v1::WorldService::CallbackService {
  public:
-  explicit WorldServiceImpl(WorldStore& store) : store_(store) {}
+  WorldServiceImpl(WorldStore& store, const AuthPolicy& auth) : store_(store), auth_(auth) {}
 
   grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* context,
                                 const echelon::replay::v1::PutWorldRequest* request,
@@ -22,6 +23,7 @@ class WorldServiceImpl final : public echelon::replay::v1::WorldService::Callbac
 
  private:
   WorldStore& store_;
+  const AuthPolicy& auth_;
 };
 
 }  // namespace echelon::world

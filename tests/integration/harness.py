@@ -153,7 +153,7 @@ class SseReader(threading.Thread):
     """Reads GET /events in a thread, collecting (id, event, data) until
     `until(event, data)` is true or the stream ends."""
 
-    def __init__(self, port, path="/events", headers=None, until=None, read_delay=0.0):
+    def __init__(self, port, path="/events", headers=None, until=None, read_delay=0.0, raw=False):
         super().__init__(daemon=True)
         self.port, self.path, self.headers = port, path, headers or {}
         self.until = until
@@ -164,6 +164,9 @@ class SseReader(threading.Thread):
         self.connected = threading.Event()
         self.done = threading.Event()
         self.read_delay = read_delay
+        # raw: keep data as text (no JSON parsing while reading, to keep up
+        # with fast streams); `until` then gets the text too.
+        self.raw = raw
         self.conn = None
 
     def run(self):
@@ -184,8 +187,8 @@ class SseReader(threading.Thread):
                 line = line.decode().rstrip("\n")
                 if line == "":
                     if "data" in event:
-                        item = (int(event["id"]) if "id" in event else None, event.get("event", "message"),
-                                json.loads(event["data"]))
+                        data = event["data"] if self.raw else json.loads(event["data"])
+                        item = (int(event["id"]) if "id" in event else None, event.get("event", "message"), data)
                         self.events.append(item)
                         if self.until and self.until(item[1], item[2]):
                             break
@@ -215,4 +218,8 @@ class SseReader(threading.Thread):
 
 
 def ends(replay_id):
-    return lambda event, data: event == "replay_end" and data.get("replay_id") == replay_id
+    def ended(event, data):
+        if event != "replay_end":
+            return False
+        return (json.loads(data) if isinstance(data, str) else data).get("replay_id") == replay_id
+    return ended
