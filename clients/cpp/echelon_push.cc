@@ -96,6 +96,9 @@ class ProgressView {
     std::fprintf(stderr, "echelon-push: %3d%%  %s\n", decile * 10, numbers.c_str());
   }
 
+  // Rates count from here, not from loading the file.
+  void StartClock() { start_ = absl::Now(); }
+
   void Note(const std::string& line) {
     EndBar();
     std::fprintf(stderr, "echelon-push: %s\n", line.c_str());
@@ -165,6 +168,7 @@ int Run(const Args& args) {
     view.Note(absl::StrFormat("retry %d in %.1f s: %s", attempt, absl::ToDoubleSeconds(wait), why.ToString()));
   };
 
+  view.StartClock();
   absl::StatusOr<PushResult> result = Push(args, *replay, options);
   view.EndBar();
   if (!result.ok()) {

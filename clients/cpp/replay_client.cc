@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/cpp/push_job.h"
+#include "common/grpc_status.h"
 #include "common/status_util.h"
 #include "server/world/world_hash.h"
 
@@ -40,11 +41,6 @@ absl::Status StreamOnce(v1::ReplayService::Stub& stub, grpc::ClientContext& cont
 }
 
 }  // namespace
-
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-}
 
 class ReplayClient::Transport final : public internal::PushTransport {
  public:

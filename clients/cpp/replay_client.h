@@ -64,9 +64,6 @@ struct SubscribeOptions {
   std::shared_ptr<SubscribeCancel> cancel;
 };
 
-// grpc::Status -> absl::Status (the codes are the same numbers).
-absl::Status FromGrpcStatus(const grpc::Status& status);
-
 class ReplayClient {
  public:
   // "host:port"; an insecure channel (LAN) with message limits large enough
