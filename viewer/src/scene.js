@@ -78,7 +78,7 @@ export class SceneView {
     this.framedSize = key;
     const span = Math.max(extentX, extentY);
     this.controls.target.set(extentX / 2, extentY / 2, 0);
-    this.camera.position.set(extentX / 2, extentY / 2 - span * 0.82, span * 1.1);
+    this.camera.position.set(extentX / 2, extentY / 2 - span * 0.76, span * 1.02);
     this.camera.far = span * 10;
     this.scene.fog.near = span * 1.5;
     this.scene.fog.far = span * 4;
