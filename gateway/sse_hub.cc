@@ -103,13 +103,15 @@ void SseHub::ReadUpstream() {
   v1::SubscribeRequest request;
   request.set_after_id(last_event_id_.load());
   auto reader = stub_->Subscribe(&context, request);
+  // The core sends its headers as soon as it accepts the subscription, so
+  // the gateway knows it is connected before the first event arrives.
+  reader->WaitForInitialMetadata();
+  if (channel_->GetState(false) == GRPC_CHANNEL_READY) {
+    upstream_connected_ = true;
+    spdlog::info("gateway subscribed to the core (after id {})", request.after_id());
+  }
   v1::ReplayEvent event;
-  bool announced = false;
   while (reader->Read(&event)) {
-    if (!announced) {
-      spdlog::info("gateway subscribed to the core");
-      announced = true;
-    }
     upstream_connected_ = true;
     last_event_id_ = event.id();
     Fanout(event);

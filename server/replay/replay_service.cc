@@ -71,6 +71,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::ReplayEvent> 
       : hub_(hub), subscription_(hub.Subscribe(request)) {
     spdlog::info("gRPC subscriber {} connected (after_id {}{})", subscription_->serial(),
                  request.after_id(), request.backlog_only() ? ", backlog only" : "");
+    // Headers go out at once, so a subscriber knows it is connected before
+    // the first event (a gateway reports that on /health).
+    StartSendInitialMetadata();
     subscription_->SetReadyCallback([this] { WriteNext(); });
     WriteNext();
   }
