@@ -54,26 +54,47 @@ absl::Status ReadPosition(simdjson::dom::object& object, const char* field, v1::
   return absl::OkStatus();
 }
 
+// A nav request's body: the parsed JSON object (which points into `parser`)
+// and its world hash.
+struct NavRequest {
+  std::string body;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  std::string world_hash;
+};
+
+absl::Status ReadNavRequest(const httplib::Request& req, const httplib::ContentReader& reader,
+                            const BodyLimits& limits, NavRequest& out) {
+  absl::StatusOr<std::string> body = ReadBody(req, reader, limits);
+  if (!body.ok()) return body.status();
+  out.body = *std::move(body);
+  absl::StatusOr<simdjson::dom::object> object = ParseObject(out.parser, out.body);
+  if (!object.ok()) return object.status();
+  out.object = *object;
+  absl::StatusOr<std::string> hash = WorldHashField(out.object);
+  if (!hash.ok()) return hash.status();
+  out.world_hash = *std::move(hash);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void Gateway::RegisterNavRoutes() {
   http_.Post("/nav/graph", [this](const httplib::Request& req, httplib::Response& res,
                                   const httplib::ContentReader& reader) {
     if (!Authorized(req, res, options_.view_token)) return;
-    absl::StatusOr<std::string> body = ReadBody(req, reader, body_limits());
-    if (!body.ok()) return SetError(res, body.status());
-    simdjson::dom::parser parser;
-    auto object = ParseObject(parser, *body);
-    if (!object.ok()) return SetError(res, object.status());
-    auto hash = WorldHashField(*object);
-    if (!hash.ok()) return SetError(res, hash.status());
+    NavRequest nav;
+    if (absl::Status read = ReadNavRequest(req, reader, body_limits(), nav); !read.ok()) {
+      return SetError(res, read);
+    }
+    const std::string& hash = nav.world_hash;
 
-    if (req.get_header_value("If-None-Match") == absl::StrCat("\"", *hash, "\"")) {
+    if (req.get_header_value("If-None-Match") == absl::StrCat("\"", hash, "\"")) {
       res.status = 304;
       return;
     }
     v1::GetGraphRequest request;
-    request.set_world_hash(*hash);
+    request.set_world_hash(hash);
     request.set_as_json(true);
     request.set_gzip(absl::StrContains(req.get_header_value("Accept-Encoding"), "gzip"));
     v1::GetGraphResponse response;
@@ -81,7 +102,7 @@ void Gateway::RegisterNavRoutes() {
     grpc::Status status = nav_->GetGraph(context.get(), request, &response);
     if (!status.ok()) return SetError(res, FromGrpcStatus(status));
     // The graph is a function of the world, and the world of its hash.
-    res.set_header("ETag", absl::StrCat("\"", *hash, "\""));
+    res.set_header("ETag", absl::StrCat("\"", hash, "\""));
     res.set_header("Vary", "Accept-Encoding");
     if (response.gzipped()) res.set_header("Content-Encoding", "gzip");
     res.set_content(std::move(*response.mutable_graph_json()), kJsonContentType);
@@ -90,19 +111,17 @@ void Gateway::RegisterNavRoutes() {
   http_.Post("/nav/path", [this](const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& reader) {
     if (!Authorized(req, res, options_.view_token)) return;
-    absl::StatusOr<std::string> body = ReadBody(req, reader, body_limits());
-    if (!body.ok()) return SetError(res, body.status());
-    simdjson::dom::parser parser;
-    auto object = ParseObject(parser, *body);
-    if (!object.ok()) return SetError(res, object.status());
-    auto hash = WorldHashField(*object);
-    if (!hash.ok()) return SetError(res, hash.status());
+    NavRequest nav;
+    if (absl::Status read = ReadNavRequest(req, reader, body_limits(), nav); !read.ok()) {
+      return SetError(res, read);
+    }
+    const std::string& hash = nav.world_hash;
 
     v1::FindPathRequest request;
-    request.set_world_hash(*hash);
+    request.set_world_hash(hash);
     request.set_as_json(true);
-    absl::Status positions = ReadPosition(*object, "start_pos", *request.mutable_start_pos());
-    if (positions.ok()) positions = ReadPosition(*object, "goal_pos", *request.mutable_goal_pos());
+    absl::Status positions = ReadPosition(nav.object, "start_pos", *request.mutable_start_pos());
+    if (positions.ok()) positions = ReadPosition(nav.object, "goal_pos", *request.mutable_goal_pos());
     if (!positions.ok()) return SetError(res, positions);
 
     v1::FindPathResponse response;
