@@ -40,6 +40,8 @@ ConfigResult ParseConfig(int argc, char** argv) {
   app.add_option("--max-chunk-count", c.max_chunk_count, "Largest chunk_count accepted")
       ->envname("ECHELON_MAX_CHUNK_COUNT")->capture_default_str()->check(CLI::Range(1, 10000000));
 
+  app.add_option("--max-frames-per-chunk", c.max_frames_per_chunk, "Most frames one chunk may hold")
+      ->envname("ECHELON_MAX_FRAMES_PER_CHUNK")->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_option("--max-body-mb", c.max_body_mb, "Largest request body (MB); larger gets 413")
       ->envname("ECHELON_MAX_BODY_MB")->capture_default_str()->check(CLI::Range(1, 4096));
   app.add_option("--max-decompressed-mb", c.max_decompressed_mb,

@@ -28,6 +28,7 @@ struct Config {
   int retention_mb = 64;
   int replay_idle_s = 300;
   int max_chunk_count = 100000;
+  int max_frames_per_chunk = 10000;
 
   int max_body_mb = 64;
   int max_decompressed_mb = 256;

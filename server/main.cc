@@ -29,6 +29,7 @@ echelon::CoreOptions CoreOptionsFrom(const Config& c) {
   o.worlds.max_bytes = static_cast<size_t>(c.world_cache_mb) * kMiB;
   o.hub.retention_bytes = static_cast<size_t>(c.retention_mb) * kMiB;
   o.hub.replays.max_chunk_count = c.max_chunk_count;
+  o.hub.replays.max_frames_per_chunk = c.max_frames_per_chunk;
   o.hub.replays.idle_timeout = absl::Seconds(c.replay_idle_s);
   o.nav.capacity = c.nav_cache_max;
   o.push_token = c.push_token;

@@ -153,8 +153,13 @@ std::string ChunkToPushJson(const ReplayChunk& chunk) {
   return out;
 }
 
-absl::StatusOr<std::string> FramesJsonFromChunk(const ReplayChunk& chunk) {
+absl::StatusOr<std::string> FramesJsonFromChunk(const ReplayChunk& chunk, size_t max_frames) {
+  const auto too_many = [max_frames](size_t frames) {
+    return absl::InvalidArgumentError("a chunk may hold at most " + std::to_string(max_frames) +
+                                      " frames, this one has " + std::to_string(frames));
+  };
   if (chunk.frames_json().empty()) {
+    if (static_cast<size_t>(chunk.frames_size()) > max_frames) return too_many(chunk.frames_size());
     std::string out;
     AppendFramesJson(chunk.frames(), out);
     return out;
@@ -166,6 +171,7 @@ absl::StatusOr<std::string> FramesJsonFromChunk(const ReplayChunk& chunk) {
   absl::StatusOr<element> root = parser.ParseDom(chunk.frames_json());
   if (!root.ok()) return absl::InvalidArgumentError("frames_json: " + std::string(root.status().message()));
   if (root->type() != element_type::ARRAY) return absl::InvalidArgumentError("frames_json is not a JSON array");
+  if (const size_t frames = root->get_array().size(); frames > max_frames) return too_many(frames);
   return internal::MinifyJson(chunk.frames_json());
 }
 

@@ -12,6 +12,9 @@
 //   std::string body = json::ChunkToPushJson(chunk);  // what a client POSTs
 #pragma once
 
+#include <cstddef>
+#include <limits>
+
 #include <string>
 #include <string_view>
 
@@ -43,6 +46,7 @@ std::string ChunkToPushJson(const ReplayChunk& chunk);
 // typed frames are rendered; `frames_json` is validated as a JSON array and
 // minified. "[]" for a chunk without frames. InvalidArgument when both forms
 // are set or `frames_json` is not a valid JSON array.
-[[nodiscard]] absl::StatusOr<std::string> FramesJsonFromChunk(const ReplayChunk& chunk);
+[[nodiscard]] absl::StatusOr<std::string> FramesJsonFromChunk(
+    const ReplayChunk& chunk, size_t max_frames = std::numeric_limits<size_t>::max());
 
 }  // namespace echelon::json

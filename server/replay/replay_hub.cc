@@ -70,7 +70,8 @@ absl::StatusOr<PublishResult> ReplayHub::Publish(const v1::ReplayChunk& chunk) {
     }
   }
 
-  ECHELON_ASSIGN_OR_RETURN(std::string frames_json, json::FramesJsonFromChunk(chunk));
+  ECHELON_ASSIGN_OR_RETURN(std::string frames_json,
+                           json::FramesJsonFromChunk(chunk, options_.replays.max_frames_per_chunk));
   std::shared_ptr<const world::StoredWorld> world;
   if (!known_replay) {
     auto found = world_lookup_(chunk.world_ref());

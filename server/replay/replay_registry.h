@@ -33,6 +33,7 @@ class ReplayRegistry {
  public:
   struct Limits {
     uint32_t max_chunk_count = 100000;
+    size_t max_frames_per_chunk = 10000;
     size_t max_replays = 256;
     absl::Duration idle_timeout = absl::Minutes(5);
   };

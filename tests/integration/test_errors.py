@@ -100,3 +100,15 @@ def test_body_over_limit_is_413():
     with Server("--max-body-mb", "1") as server:
         status, _, _ = server.request("POST", "/push", b"x" * (2 << 20))
         assert status == 413
+
+
+def test_too_many_frames_in_a_chunk_is_422():
+    from harness import Server
+    with Server("--max-frames-per-chunk", "50") as server:
+        replay = load_replay()
+        h, _ = server.put_world(replay["world"])
+        chunk = {"replay_id": "f", "world_ref": h, "chunk_index": 0, "chunk_count": 1, "frames": replay["frames"][:51]}
+        _, detail = detail_of(server, "POST", "/push", chunk, expect=422)
+        assert "50" in detail
+        chunk["frames"] = replay["frames"][:50]
+        assert server.json_request("POST", "/push", chunk)[0] == 200
