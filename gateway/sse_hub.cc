@@ -103,10 +103,10 @@ void SseHub::ReadUpstream() {
   v1::SubscribeRequest request;
   request.set_after_id(last_event_id_.load());
   auto reader = stub_->Subscribe(&context, request);
-  // The core sends its headers as soon as it accepts the subscription, so
-  // the gateway knows it is connected before the first event arrives.
+  // The core sends its headers (with an "echelon-subscribed" key) as soon as
+  // it accepts the subscription: the gateway is connected before any event.
   reader->WaitForInitialMetadata();
-  if (channel_->GetState(false) == GRPC_CHANNEL_READY) {
+  if (context.GetServerInitialMetadata().count("echelon-subscribed") > 0) {
     upstream_connected_ = true;
     spdlog::info("gateway subscribed to the core (after id {})", request.after_id());
   }
@@ -128,21 +128,26 @@ void SseHub::ReadUpstream() {
 }
 
 void SseHub::Fanout(const v1::ReplayEvent& event) {
-  // Framed once per form; each viewer's outbox holds a pointer, not a copy.
-  const SseBytes with_world = EncodeSseEvent(event);
+  // Framed once per form, ready for the socket (an HTTP chunk); each
+  // viewer's outbox holds a pointer, not a copy.
+  const SseBytes with_world = EncodeSseChunk(event);
   SseBytes without_world = with_world;
   if (event.has_replay_start() && !event.replay_start().world_json().empty()) {
     v1::ReplayEvent lean = event;
     lean.mutable_replay_start()->clear_world_json();
-    without_world = EncodeSseEvent(lean);
+    without_world = EncodeSseChunk(lean);
   }
+  const size_t with_world_size = HttpChunkPayloadSize(*with_world);
+  const size_t without_world_size = HttpChunkPayloadSize(*without_world);
 
   absl::MutexLock lock(&mu_);
   ++events_;
-  event_bytes_ += with_world->size();
+  event_bytes_ += with_world_size;
   for (const auto& client : clients_) {
-    const SseBytes& bytes = client->omit_world() ? without_world : with_world;
-    if (client->outbox().Push(bytes, bytes->size(), event.id()) == PushResult::kOverflowed) {
+    const bool omit = client->omit_world();
+    const SseBytes& bytes = omit ? without_world : with_world;
+    if (client->outbox().Push(bytes, omit ? without_world_size : with_world_size, event.id()) ==
+        PushResult::kOverflowed) {
       client->MarkDroppedAsSlow();
     }
   }

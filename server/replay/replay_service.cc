@@ -67,8 +67,10 @@ class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> 
 // Streams a subscription's outbox to one subscriber, one write in flight.
 class SubscribeReactor final : public grpc::ServerWriteReactor<v1::ReplayEvent> {
  public:
-  SubscribeReactor(ReplayHub& hub, const v1::SubscribeRequest& request)
+  SubscribeReactor(grpc::CallbackServerContext* context, ReplayHub& hub,
+                   const v1::SubscribeRequest& request)
       : hub_(hub), subscription_(hub.Subscribe(request)) {
+    context->AddInitialMetadata(std::string(kSubscribedMetadataKey), "1");
     spdlog::info("gRPC subscriber {} connected (after_id {}{})", subscription_->serial(),
                  request.after_id(), request.backlog_only() ? ", backlog only" : "");
     // Headers go out at once, so a subscriber knows it is connected before
@@ -183,7 +185,7 @@ grpc::ServerWriteReactor<v1::ReplayEvent>* ReplayServiceImpl::Subscribe(
   if (absl::Status allowed = auth_.CheckView(*context); !allowed.ok()) {
     return new RefusedSubscription(ToGrpcStatus(allowed));
   }
-  return new SubscribeReactor(hub_, *request);
+  return new SubscribeReactor(context, hub_, *request);
 }
 
 }  // namespace echelon::replay

@@ -10,6 +10,10 @@
 
 namespace echelon::replay {
 
+// Initial metadata the core sends as soon as it has accepted a Subscribe, so
+// a subscriber knows its subscription is up before the first event.
+inline constexpr std::string_view kSubscribedMetadataKey = "echelon-subscribed";
+
 class ReplayServiceImpl final : public echelon::replay::v1::ReplayService::CallbackService {
  public:
   ReplayServiceImpl(ReplayHub& hub, const AuthPolicy& auth) : hub_(hub), auth_(auth) {}
