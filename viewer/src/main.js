@@ -181,8 +181,13 @@ class ViewerApp {
     this.selectedMechId = mechId;
     this.markUiDirty();
     this.mechLayer.setSelected(mechId);
-    if (mechId === null) this.inspector.close();
-    else this.inspector.open(mechId);
+    if (mechId === null) {
+      this.inspector.close();
+      return;
+    }
+    // Fill the panel now, not on the next animation frame: it must never show up empty.
+    this.inspector.open(mechId);
+    this.inspector.update(this.playback.currentFrame());
   }
 
   installPicking() {
