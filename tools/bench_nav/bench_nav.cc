@@ -20,6 +20,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/gzip.h"
+#include "gateway/gateway.h"
+#include "server/core_server.h"
 #include "server/nav/astar.h"
 #include "server/nav/nav_cache.h"
 #include "server/nav/nav_json.h"
@@ -35,6 +38,9 @@
 namespace {
 
 namespace nav = echelon::nav;
+namespace gateway = echelon::gateway;
+using echelon::CoreOptions;
+using echelon::CoreServer;
 namespace v1 = echelon::replay::v1;
 using Clock = std::chrono::steady_clock;
 
@@ -228,6 +234,56 @@ void BenchPaths(nav::NavCache& cache, Server& server, const std::vector<Query>& 
   std::printf("  slowest single A* query: %.3f ms\n", *std::max_element(worst.begin(), worst.end()));
 }
 
+// The whole product path: HTTP client -> gateway -> in-process gRPC core, as
+// the viewer's toggles use it (issue 4's cached graph and path targets).
+void BenchHttp(const Fixtures& fixtures, const std::string& hash, int lookups, int rounds) {
+  CoreOptions core_options;
+  core_options.grpc_address = "";
+  auto core = *CoreServer::Start(core_options);
+  for (const auto& [h, json] : fixtures.worlds) {
+    if (!core->worlds().Put(*json, h).ok()) throw std::runtime_error("put failed: " + h);
+  }
+  gateway::GatewayOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  gateway::Gateway gw(options, core->InProcessChannel());
+  if (!gw.Bind().ok()) throw std::runtime_error("cannot bind the gateway");
+  std::thread serving([&gw] { gw.Serve(); });
+
+  httplib::Client client("127.0.0.1", gw.port());
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);  // as browsers do; else Nagle + delayed ACK add 40 ms
+  const std::string graph_body = "{\"world_hash\":\"" + hash + "\"}";
+  for (bool gzip : {false, true}) {
+    httplib::Headers headers;
+    if (gzip) headers.emplace("Accept-Encoding", "gzip");
+    client.set_decompress(false);
+    client.Post("/nav/graph", headers, graph_body, "application/json");  // warm: build + gzip
+    size_t bytes = 0;
+    const auto ms = Time(lookups, [&](int) {
+      auto res = client.Post("/nav/graph", headers, graph_body, "application/json");
+      if (!res || res->status != 200) throw std::runtime_error("POST /nav/graph failed");
+      bytes = res->body.size();
+    });
+    Report(std::string("HTTP POST /nav/graph (cached)") + (gzip ? " gzip " : " ") +
+               std::to_string(bytes / 1024) + " KB",
+           ms);
+  }
+  const int n = static_cast<int>(fixtures.queries.size()) * rounds;
+  Report("HTTP POST /nav/path", Time(n, [&](int i) {
+           const Query& q = fixtures.queries[i % fixtures.queries.size()];
+           char body[512];
+           std::snprintf(body, sizeof(body),
+                         "{\"world_hash\":\"%s\",\"start_pos\":[%.17g,%.17g,%.17g],\"goal_pos\":[%.17g,%.17g,%.17g]}",
+                         q.world_hash.c_str(), q.start.x, q.start.y, q.start.z, q.goal.x, q.goal.y, q.goal.z);
+           auto res = client.Post("/nav/path", body, "application/json");
+           if (!res || res->status != 200) throw std::runtime_error("POST /nav/path failed");
+         }));
+  gw.Stop();
+  serving.join();
+  core->Shutdown(absl::Milliseconds(100));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -265,5 +321,7 @@ int main(int argc, char** argv) {
   BenchCachedGraph(*cache, server, hash, lookups);
   BenchPaths(*cache, server, fixtures.queries, rounds);
   server.server->Shutdown();
+  std::printf("over HTTP (gateway + in-process core, keep-alive client):\n");
+  BenchHttp(fixtures, hash, lookups, rounds);
   return 0;
 }
