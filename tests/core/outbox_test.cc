@@ -1,0 +1,63 @@
+#include "common/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace echelon {
+namespace {
+
+std::shared_ptr<const std::string> Bytes(size_t n) { return std::make_shared<const std::string>(n, 'x'); }
+
+TEST(OutboxTest, QueuesInOrderAndWakesAnIdleConsumerOnce) {
+  Outbox<std::string> box({.max_bytes = 100, .max_wait = absl::Seconds(10)});
+  EXPECT_FALSE(box.PopOrIdle().has_value());  // consumer now idle
+  EXPECT_EQ(box.Push(Bytes(10), 10, 1), PushResult::kWokeIdleConsumer);
+  EXPECT_EQ(box.Push(Bytes(10), 10, 2), PushResult::kQueued);
+  EXPECT_EQ(box.queued_bytes(), 20u);
+  EXPECT_EQ(box.PopOrIdle()->id, 1u);
+  EXPECT_EQ(box.PopOrIdle()->id, 2u);
+  EXPECT_EQ(box.queued_bytes(), 0u);
+}
+
+TEST(OutboxTest, OverflowByBytesClosesTheOutbox) {
+  Outbox<std::string> box({.max_bytes = 25, .max_wait = absl::Seconds(10)});
+  EXPECT_NE(box.Push(Bytes(20), 20, 1), PushResult::kOverflowed);
+  EXPECT_EQ(box.Push(Bytes(10), 10, 2), PushResult::kOverflowed);
+  EXPECT_TRUE(box.closed());
+  EXPECT_EQ(box.queued_bytes(), 0u);  // the references are released at once
+  EXPECT_EQ(box.Push(Bytes(1), 1, 3), PushResult::kClosed);
+}
+
+TEST(OutboxTest, AnEventLeftWaitingTooLongClosesTheOutbox) {
+  Outbox<std::string> box({.max_bytes = 1000, .max_wait = absl::Milliseconds(20)});
+  box.Push(Bytes(1), 1, 1);
+  absl::SleepFor(absl::Milliseconds(40));  // the consumer "stalls"
+  EXPECT_EQ(box.Push(Bytes(1), 1, 2), PushResult::kOverflowed);
+  EXPECT_NE(box.close_reason().find("broadcast timeout"), std::string::npos);
+}
+
+TEST(OutboxTest, PrefilledBacklogIsOutsideTheLimits) {
+  Outbox<std::string> box({.max_bytes = 10, .max_wait = absl::Milliseconds(1)});
+  for (int i = 1; i <= 5; ++i) box.Prefill(Bytes(100), i);
+  EXPECT_NE(box.Push(Bytes(5), 5, 6), PushResult::kOverflowed);
+  for (uint64_t i = 1; i <= 6; ++i) EXPECT_EQ(box.PopOrIdle()->id, i);
+}
+
+TEST(OutboxTest, PopWaitReturnsOnPushOrCloseOrTimeout) {
+  Outbox<std::string> box({});
+  EXPECT_FALSE(box.PopWait(absl::Milliseconds(5)).has_value());
+  EXPECT_FALSE(box.closed());
+  std::thread producer([&] { box.Push(Bytes(3), 3, 7); });
+  auto item = box.PopWait(absl::Seconds(10));
+  producer.join();
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(item->id, 7u);
+  std::thread closer([&] { box.Close("bye"); });
+  EXPECT_FALSE(box.PopWait(absl::Seconds(10)).has_value());
+  closer.join();
+  EXPECT_TRUE(box.closed());
+}
+
+}  // namespace
+}  // namespace echelon
