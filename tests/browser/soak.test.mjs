@@ -5,8 +5,12 @@
 // compiling hot code and the browser fills its fixed-size performance-entry
 // buffers for a while. After it the heap must stay within 10% of the median of
 // the first three samples, and GPU resources (geometries, textures) must not grow.
-//   ECHELON_SOAK_SECONDS=3600 tests/browser/run.sh --soak
+// Every sample is logged as it is taken ("soak sample ..."); at the end a table of
+// the heap per minute is logged and, with ECHELON_SOAK_REPORT=FILE, written there
+// as markdown (before the checks, so a failed run still leaves its numbers).
+//   ECHELON_SOAK_SECONDS=3600 ECHELON_SOAK_REPORT=/tmp/soak.md tests/browser/run.sh --soak
 
+import fs from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServerUnderTest } from './server_harness.mjs';
@@ -39,6 +43,31 @@ after(async () => {
   await server?.stop();
 });
 
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+/** Markdown table of the samples per minute of the run: replays, heap min/median/max, GPU resources. */
+function minuteTable(samples, warmupReplays) {
+  const rows = ['| minute | replays | heap min MB | heap median MB | heap max MB | geometries | textures |',
+    '|---:|---:|---:|---:|---:|---:|---:|'];
+  const byMinute = new Map();
+  for (const sample of samples) {
+    const minute = Math.floor(sample.elapsedS / 60);
+    if (!byMinute.has(minute)) byMinute.set(minute, []);
+    byMinute.get(minute).push(sample);
+  }
+  for (const [minute, group] of byMinute) {
+    const heaps = group.map((s) => s.usedMB);
+    const warm = group.some((s) => s.replay < warmupReplays) ? ' (warm-up)' : '';
+    rows.push(`| ${minute + 1}${warm} | ${group.length} | ${Math.min(...heaps).toFixed(2)} | ${median(heaps).toFixed(2)} `
+      + `| ${Math.max(...heaps).toFixed(2)} | ${Math.max(...group.map((s) => s.geometries))} `
+      + `| ${Math.max(...group.map((s) => s.textures))} |`);
+  }
+  return rows.join('\n');
+}
+
 async function measureHeap(cdp) {
   for (let i = 0; i < 2; i += 1) await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
@@ -64,13 +93,16 @@ test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, {
     const replayId = `soak-${i}`;
     await pushReplay(server.url, fixtures[i % fixtures.length], { replayId });
     await waitForHook(page, (h, id) => h.replayId === id && h.complete && h.navState === 'ready', replayId, 120000);
-    samples.push({ replay: i, ...(await measureHeap(cdp)) });
+    const sample = { replay: i, elapsedS: (Date.now() - started) / 1000, ...(await measureHeap(cdp)) };
+    samples.push(sample);
+    console.log(`soak sample replay=${i} t=${sample.elapsedS.toFixed(1)}s heapMB=${sample.usedMB.toFixed(2)} `
+      + `geometries=${sample.geometries} textures=${sample.textures}`);
   }
   const afterWarmup = samples.slice(warmupReplays);
   const firstThree = afterWarmup.slice(0, 3).map((s) => s.usedMB).sort((a, b) => a - b);
   const baseline = { ...afterWarmup[0], usedMB: firstThree[1] };
   const maxHeap = Math.max(...afterWarmup.map((s) => s.usedMB));
-  console.log(JSON.stringify({
+  const summary = {
     durationS: (Date.now() - started) / 1000,
     replays: samples.length,
     warmupReplays,
@@ -78,7 +110,15 @@ test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, {
     maxMB: maxHeap.toFixed(2),
     samplesMB: samples.map((s) => Number(s.usedMB.toFixed(2))),
     geometries: samples.map((s) => s.geometries),
-  }));
+  };
+  const table = minuteTable(samples, warmupReplays);
+  console.log(JSON.stringify(summary));
+  console.log(table);
+  if (process.env.ECHELON_SOAK_REPORT) {
+    const verdict = maxHeap <= baseline.usedMB * (1 + TOLERANCE) ? 'within' : 'OVER';
+    fs.writeFileSync(process.env.ECHELON_SOAK_REPORT, `${table}\n\n${JSON.stringify(summary)}\n`
+      + `baseline ${baseline.usedMB.toFixed(2)} MB, max after warm-up ${maxHeap.toFixed(2)} MB: ${verdict} ${TOLERANCE * 100}%\n`);
+  }
   assert.ok(maxHeap <= baseline.usedMB * (1 + TOLERANCE),
     `heap grew from ${baseline.usedMB.toFixed(2)} MB to ${maxHeap.toFixed(2)} MB after warm-up`);
   assert.ok(afterWarmup.every((s) => s.geometries <= baseline.geometries && s.textures <= baseline.textures),
