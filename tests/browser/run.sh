@@ -11,8 +11,12 @@ if [[ ! -f viewer/node_modules/three/build/three.module.js || ! -f viewer/node_m
   (cd viewer && npm ci --no-audit --no-fund)
 fi
 
+# A test file that runs longer than --test-timeout is cancelled, so the soak's
+# limit follows its duration (plus setup and the last replay).
+timeout_ms="${ECHELON_TEST_TIMEOUT_MS:-600000}"
 if [[ "${1:-}" == "--soak" ]]; then
   files=(tests/browser/soak.test.mjs)
+  timeout_ms="${ECHELON_TEST_TIMEOUT_MS:-$(( (${ECHELON_SOAK_SECONDS:-60} + 600) * 1000 ))}"
 elif [[ $# -gt 0 ]]; then
   files=("$@")
 else
@@ -23,4 +27,4 @@ else
 fi
 
 # One file at a time: each starts its own server and browser on a shared 2-core machine.
-exec node --test --test-concurrency=1 --test-timeout="${ECHELON_TEST_TIMEOUT_MS:-600000}" "${files[@]}"
+exec node --test --test-concurrency=1 --test-timeout="$timeout_ms" "${files[@]}"
