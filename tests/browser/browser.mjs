@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { before, after } from 'node:test';
 import { REPO_ROOT } from './pusher.mjs';
+import { ServerUnderTest } from './server_harness.mjs';
 
 const require = createRequire(path.join(REPO_ROOT, 'viewer', 'package.json'));
 const { chromium } = require('playwright-core');
@@ -52,6 +54,34 @@ export async function openViewer(browser, baseUrl, { width = 1280, height = 800 
   return session;
 }
 
+/**
+ * The setup every browser test file shares: registers a `before` hook that starts
+ * a server and a browser, opens the viewer and waits for "connected", and an
+ * `after` hook that closes both. Returns getters for what the hooks made:
+ * {server, browser, session, page} (session as returned by openViewer).
+ */
+export function connectedViewerSuite() {
+  let server = null;
+  let browser = null;
+  let session = null;
+  before(async () => {
+    server = await ServerUnderTest.start();
+    browser = await launchBrowser();
+    session = await openViewer(browser, server.url);
+    await waitForHook(session.page, (h) => h.connection === 'connected');
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    get server() { return server; },
+    get browser() { return browser; },
+    get session() { return session; },
+    get page() { return session.page; },
+  };
+}
+
 /** Reads one property of window.__echelon. */
 export function hook(page, name) {
   return page.evaluate((key) => window.__echelon[key], name);
@@ -76,6 +106,12 @@ export async function waitForHook(page, predicate, arg, timeoutMs = 30000) {
     error.message += `\n  waiting for: ${predicate}\n  viewer state: ${JSON.stringify(state)}`;
     throw error;
   }
+}
+
+/** Clicks play/pause if needed (a replay that reached its end has stopped by itself) and waits for the state. */
+export async function setPlaying(page, playing) {
+  if (await hook(page, 'playing') !== playing) await page.click('#play-pause');
+  await waitForHook(page, (h, wanted) => h.playing === wanted, playing);
 }
 
 export async function saveScreenshot(page, name) {

@@ -2,29 +2,12 @@
 // smoke clouds, smoke launches, unknown event types, events without positions,
 // mechs without a position, unknown teams and classes, extra keys.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerUnderTest } from './server_harness.mjs';
-import { launchBrowser, openViewer, hook, waitForHook } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook, setPlaying } from './browser.mjs';
 import { loadFixtureReplay, pushReplay } from './pusher.mjs';
 
-let server;
-let browser;
-let session;
-let page;
-
-before(async () => {
-  server = await ServerUnderTest.start();
-  browser = await launchBrowser();
-  session = await openViewer(browser, server.url);
-  page = session.page;
-  await waitForHook(page, (h) => h.connection === 'connected');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const viewer = connectedViewerSuite();
 
 /** The w40 fixture with smoke and odd content added to frames 8..40 (t = 2.25 .. 10.25). */
 function oddReplay() {
@@ -51,15 +34,16 @@ function oddReplay() {
 }
 
 test('smoke, odd events and odd mechs are drawn without errors', async () => {
+  const { page, server, session } = viewer;
   await pushReplay(server.url, oddReplay(), { replayId: 'odd-1' });
   await waitForHook(page, (h) => h.replayId === 'odd-1' && h.complete);
-  if (await hook(page, 'playing')) await page.click('#play-pause');
+  await setPlaying(page, false);
   await page.locator('#scrub').fill('5');
   await waitForHook(page, (h) => h.smokeCloudsDrawn === 2 && h.mechIds().includes('green_0'));
   assert.equal((await page.evaluate(() => window.__echelon.mechIds())).includes('ghost_0'), false);
 
   const spawnedBefore = await hook(page, 'effectsSpawned');
-  await page.click('#play-pause');
+  await setPlaying(page, true);
   await waitForHook(page, (h, n) => h.effectsSpawned > n && h.time > 6, spawnedBefore);
   await page.locator('#scrub').fill('20');
   await waitForHook(page, (h) => h.smokeCloudsDrawn === 0);

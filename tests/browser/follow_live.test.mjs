@@ -1,34 +1,18 @@
 // New replays while one plays: followed by default; "Stay on current" keeps the
 // one on screen and offers the newest. The page keeps at most two replays.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerUnderTest } from './server_harness.mjs';
-import { launchBrowser, openViewer, hook, waitForHook } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook } from './browser.mjs';
 import { loadFixtureReplay, pushReplay } from './pusher.mjs';
 
-let server;
-let browser;
-let session;
-let page;
-
-before(async () => {
-  server = await ServerUnderTest.start();
-  browser = await launchBrowser();
-  session = await openViewer(browser, server.url);
-  page = session.page;
-  await waitForHook(page, (h) => h.connection === 'connected');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const viewer = connectedViewerSuite();
 
 const small = () => loadFixtureReplay('w40x40x20_s3');
 const other = () => loadFixtureReplay('w80x50x20_s2');
 
 test('a new replay replaces the one playing when following live', async () => {
+  const { page, server } = viewer;
   await pushReplay(server.url, small(), { replayId: 'live-a' });
   await waitForHook(page, (h) => h.replayId === 'live-a' && h.complete && h.worldShown === h.worldHash);
   await pushReplay(server.url, other(), { replayId: 'live-b' });
@@ -39,6 +23,7 @@ test('a new replay replaces the one playing when following live', async () => {
 });
 
 test('"Stay on current" keeps the replay on screen and offers the newest one', async () => {
+  const { page, server } = viewer;
   await page.check('#stay-on-current');
   await pushReplay(server.url, small(), { replayId: 'live-c' });
   await page.locator('#newer-replay').waitFor({ state: 'visible' });
@@ -57,6 +42,7 @@ test('"Stay on current" keeps the replay on screen and offers the newest one', a
 });
 
 test('unticking "Stay on current" follows live again', async () => {
+  const { page, server } = viewer;
   await pushReplay(server.url, other(), { replayId: 'live-e' });
   await page.locator('#newer-replay').waitFor({ state: 'visible' });
   assert.equal(await hook(page, 'replayId'), 'live-d');
@@ -66,5 +52,5 @@ test('unticking "Stay on current" follows live again', async () => {
   await waitForHook(page, (h) => h.replayId === 'live-f' && h.complete);
   assert.ok(await hook(page, 'replaysKept') <= 2);
   assert.ok(await hook(page, 'worldsCached') <= 2);
-  assert.deepEqual(session.consoleErrors, []);
+  assert.deepEqual(viewer.session.consoleErrors, []);
 });

@@ -1,31 +1,15 @@
 // Missing chunks: shown as a gap warning, skipped in playback, never a crash.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerUnderTest } from './server_harness.mjs';
-import { launchBrowser, openViewer, hook, waitForHook } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook, setPlaying } from './browser.mjs';
 import { loadFixtureReplay, pushReplay } from './pusher.mjs';
 
 const FIXTURE = 'w100x100x20_s4_p2'; // 5 chunks of 100 frames, t = 0.25 .. 120
-let server;
-let browser;
-let session;
-let page;
-
-before(async () => {
-  server = await ServerUnderTest.start();
-  browser = await launchBrowser();
-  session = await openViewer(browser, server.url);
-  page = session.page;
-  await waitForHook(page, (h) => h.connection === 'connected');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const viewer = connectedViewerSuite();
 
 test('a replay with a missing chunk shows a gap warning and keeps playing past it', async () => {
+  const { page, server, session } = viewer;
   await pushReplay(server.url, loadFixtureReplay(FIXTURE), { replayId: 'gap-1', skipChunks: [2] });
   await waitForHook(page, (h) => h.replayId === 'gap-1' && h.complete && h.chunksReceived === 4);
   assert.deepEqual(await hook(page, 'gaps'), [2]);
@@ -34,11 +18,11 @@ test('a replay with a missing chunk shows a gap warning and keeps playing past i
   assert.match(await page.locator('#progress-text').innerText(), /chunk 4\/5/);
 
   // Play from just before the hole (chunk 1 ends at t = 50) at 8x: playback jumps to chunk 3.
-  if (await hook(page, 'playing')) await page.click('#play-pause');
+  await setPlaying(page, false);
   await page.locator('#scrub').fill('48');
   await waitForHook(page, (h) => h.chunkIndex === 1 && !h.playing);
   await page.selectOption('#speed', '8');
-  await page.click('#play-pause');
+  await setPlaying(page, true);
   await waitForHook(page, (h) => h.chunkIndex >= 3 && h.gapsSkipped >= 1 && h.time >= 75.25, null, 60000);
   assert.ok(await hook(page, 'playing') || await hook(page, 'chunkIndex') === 4);
 
@@ -49,6 +33,7 @@ test('a replay with a missing chunk shows a gap warning and keeps playing past i
 });
 
 test('a gap is reported before replay_end when a later chunk arrives first', async () => {
+  const { page, server, session } = viewer;
   // Chunks 0, 1 and 3 only: the last chunk (and so replay_end) never comes.
   await pushReplay(server.url, loadFixtureReplay(FIXTURE), { replayId: 'gap-2', skipChunks: [2, 4] });
   await waitForHook(page, (h) => h.replayId === 'gap-2' && h.chunksReceived === 3);

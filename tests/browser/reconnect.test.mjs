@@ -2,36 +2,20 @@
 // 1 s -> 2 s -> 4 s..., and a restarted server brings it back to "connected"
 // with the backoff reset and the last event id passed on.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerUnderTest } from './server_harness.mjs';
-import { launchBrowser, openViewer, hook, waitForHook } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook } from './browser.mjs';
 import { loadFixtureReplay, pushReplay } from './pusher.mjs';
 
-let server;
-let browser;
-let session;
-let page;
-
-before(async () => {
-  server = await ServerUnderTest.start();
-  browser = await launchBrowser();
-  session = await openViewer(browser, server.url);
-  page = session.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const viewer = connectedViewerSuite();
 
 /** Console errors other than the browser's own reports of refused /events connections. */
 function unexpectedConsoleErrors() {
-  return session.consoleErrors.filter((text) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(text));
+  return viewer.session.consoleErrors.filter((text) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(text));
 }
 
 test('stopping the server shows "reconnecting"; restarting it returns to "connected"', async () => {
-  await waitForHook(page, (h) => h.connection === 'connected');
+  const { page, server, session } = viewer;
   await pushReplay(server.url, loadFixtureReplay('w40x40x20_s3'), { replayId: 'before-restart' });
   await waitForHook(page, (h) => h.replayId === 'before-restart' && h.complete);
   const lastEventId = await hook(page, 'lastEventId');

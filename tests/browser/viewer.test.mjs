@@ -2,31 +2,16 @@
 // replay, playback and scrubbing, the nav graph and paths, mech inspection.
 // Steps run in order against one server and one page.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerUnderTest } from './server_harness.mjs';
-import { launchBrowser, openViewer, hook, waitForHook, saveScreenshot } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook, saveScreenshot, setPlaying } from './browser.mjs';
 import { loadFixtureReplay, pushReplay, goldenNavNodeCount } from './pusher.mjs';
 
 const FIXTURE = 'w100x100x20_s4_p2'; // 480 frames: 5 chunks of 100
-let server;
-let browser;
-let session;
-let page;
-
-before(async () => {
-  server = await ServerUnderTest.start();
-  browser = await launchBrowser();
-  session = await openViewer(browser, server.url);
-  page = session.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const viewer = connectedViewerSuite();
 
 test('the page loads offline and the indicator reaches "connected"', async () => {
+  const { page, session } = viewer;
   await waitForHook(page, (h) => h.connection === 'connected');
   assert.match(await page.locator('#connection-text').innerText(), /^Connected/);
   assert.equal(await page.locator('h1').innerText(), 'ECHELON LIVE');
@@ -36,12 +21,14 @@ test('the page loads offline and the indicator reaches "connected"', async () =>
 });
 
 test('the removed controls are gone', async () => {
+  const { page } = viewer;
   for (const selector of ['input[type=file]', 'text=Load from JSON', 'text=Channel', 'select#file-list']) {
     assert.equal(await page.locator(selector).count(), 0, selector);
   }
 });
 
 test('pushing a fixture replay loads every chunk and starts playback', async () => {
+  const { page, server } = viewer;
   const replay = loadFixtureReplay(FIXTURE);
   const answers = await pushReplay(server.url, replay, { replayId: 'viewer-test-1', meta: { run: { name: 'browser-test' } } });
   assert.equal(answers.length, 5);
@@ -57,12 +44,14 @@ test('pushing a fixture replay loads every chunk and starts playback', async () 
 });
 
 test('the canvas really renders the world', async () => {
+  const { page } = viewer;
   const pixels = await page.evaluate(() => window.__echelon.samplePixels(16));
   assert.ok(pixels.distinctColors > 8, JSON.stringify(pixels));
   assert.ok(pixels.nonBackground > pixels.samples / 4, JSON.stringify(pixels));
 });
 
 test('playback time advances', async () => {
+  const { page } = viewer;
   assert.equal(await hook(page, 'playing'), true);
   const before = await hook(page, 'time');
   await waitForHook(page, (h, t0) => h.time > t0 + 1, before);
@@ -72,7 +61,8 @@ test('playback time advances', async () => {
 });
 
 test('scrubbing moves playback to the chosen time', async () => {
-  await setPlaying(false);
+  const { page } = viewer;
+  await setPlaying(page, false);
   await page.locator('#scrub').fill('80');
   const time = await waitForHook(page, (h) => Math.abs(h.time - 80) <= 0.25 && h.time);
   assert.ok(Math.abs(time - 80) <= 0.25, `time ${time}`);
@@ -83,11 +73,12 @@ test('scrubbing moves playback to the chosen time', async () => {
   await page.click('#step-back');
   await page.click('#step-back');
   await waitForHook(page, (h) => h.time < 80);
-  await setPlaying(true);
+  await setPlaying(page, true);
   await waitForHook(page, (h) => h.playing && h.time > 80);
 });
 
 test('speed can be set from 0.25x to 8x', async () => {
+  const { page } = viewer;
   const options = await page.locator('#speed option').allInnerTexts();
   assert.deepEqual(options, ['0.25x', '0.5x', '1x', '2x', '4x', '8x']);
   await page.selectOption('#speed', '8');
@@ -97,6 +88,7 @@ test('speed can be set from 0.25x to 8x', async () => {
 });
 
 test('the Nav Graph toggle draws every node of the graph and hides it instantly', async () => {
+  const { page } = viewer;
   const expectedNodes = goldenNavNodeCount(FIXTURE);
   await page.click('#toggle-nav');
   await waitForHook(page, (h) => h.navState === 'ready', null, 60000);
@@ -118,13 +110,15 @@ test('the Nav Graph toggle draws every node of the graph and hides it instantly'
 });
 
 test('the Paths toggle draws A* paths from living mechs to the objective', async () => {
+  const { page } = viewer;
   await page.click('#toggle-paths');
   await waitForHook(page, (h) => h.pathsRequested > 0 && h.pathsDrawn > 0, null, 60000);
   assert.match(await page.locator('#paths-status').innerText(), /\d+\/\d+ found/);
 });
 
 test('clicking a mech opens its inspection panel, which follows playback', async () => {
-  await setPlaying(false);
+  const { page } = viewer;
+  await setPlaying(page, false);
   await page.locator('#scrub').fill('60'); // mid-battle
   await waitForHook(page, (h) => Math.abs(h.time - 60) <= 0.25);
   // Living mechs first: they make the better screenshot.
@@ -152,9 +146,9 @@ test('clicking a mech opens its inspection panel, which follows playback', async
   // The panel shows the selected mech as it is in the current frame, while playing too.
   await assertPanelMatchesFrame();
   await page.locator('#scrub').fill('40');
-  await setPlaying(true);
+  await setPlaying(page, true);
   await waitForHook(page, (h) => h.frameIndex >= 163); // four frames after t = 40
-  await setPlaying(false);
+  await setPlaying(page, false);
   await assertPanelMatchesFrame();
   await page.locator('#scrub').fill('20');
   await waitForHook(page, (h) => h.time <= 20);
@@ -165,14 +159,9 @@ test('clicking a mech opens its inspection panel, which follows playback', async
   assert.equal(await hook(page, 'selectedMechId'), null);
 });
 
-/** Clicks play/pause if needed (a replay that reached its end has stopped by itself). */
-async function setPlaying(playing) {
-  if (await hook(page, 'playing') !== playing) await page.click('#play-pause');
-  await waitForHook(page, (h, wanted) => h.playing === wanted, playing);
-}
-
 /** Every field in the panel shows the selected mech's value in the current frame. */
 async function assertPanelMatchesFrame() {
+  const { page } = viewer;
   // The panel is refreshed by the render loop: let two frames pass first.
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const { expected, shown } = await page.evaluate(async () => {
@@ -189,6 +178,7 @@ async function assertPanelMatchesFrame() {
 }
 
 test('no console errors and no requests off the server during the session', () => {
+  const { session } = viewer;
   assert.deepEqual(session.consoleErrors, []);
   assert.deepEqual(session.externalRequests, []);
 });
