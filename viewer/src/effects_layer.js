@@ -11,10 +11,10 @@ const BEAM_CAPACITY = 256;
 const SMOKE_CAPACITY = 64;
 const MECH_CENTER_OFFSET_Z = 0.4; // beams leave from a mech's upper body, not its feet
 
-// Flash record layout in `flashData`: start, duration, x, y, z, radius, grows, r, g, b.
-const FLASH_FIELDS = 10;
-// Beam record layout in `beamData`: start, duration, x0, y0, z0, x1, y1, z1, r, g, b.
-const BEAM_FIELDS = 11;
+// Every effect record starts with: start, duration (simulation seconds), r, g, b.
+const COMMON_FIELDS = 5;
+const FLASH_FIELDS = COMMON_FIELDS + 5; // x, y, z, radius, grows
+const BEAM_FIELDS = COMMON_FIELDS + 6;  // x0, y0, z0, x1, y1, z1
 
 /**
  * What each event type looks like. A beam goes `from` -> `to`, a flash sits `at`;
@@ -47,6 +47,42 @@ function effectFor(type) {
   return EVENT_EFFECTS[type] ?? (type.includes('smoke') ? SMOKE_LAUNCH_EFFECT : null);
 }
 
+/** A fixed number of effect records in a typed array: a new effect overwrites the oldest. */
+class EffectRing {
+  constructor(capacity, fields) {
+    this.capacity = capacity;
+    this.fields = fields;
+    this.data = new Float32Array(capacity * fields);
+    this.next = 0;
+  }
+
+  reset() {
+    this.data.fill(0);
+    this.next = 0;
+  }
+
+  /** Claims the oldest record and writes its common fields; returns its offset in `data`. */
+  add(start, style, color) {
+    const o = this.next * this.fields;
+    this.next = (this.next + 1) % this.capacity;
+    color.setHex(style.color);
+    this.data[o] = start;
+    this.data[o + 1] = style.duration;
+    this.data[o + 2] = color.r;
+    this.data[o + 3] = color.g;
+    this.data[o + 4] = color.b;
+    return o;
+  }
+
+  /** How far record `i` is through its life at `time`, 0..1, or -1 when it is not running. */
+  progress(i, time) {
+    const o = i * this.fields;
+    const duration = this.data[o + 1];
+    const progress = duration > 0 ? (time - this.data[o]) / duration : -1;
+    return progress >= 0 && progress <= 1 ? progress : -1;
+  }
+}
+
 export class EffectsLayer {
   constructor(scene) {
     this.scene = scene;
@@ -63,8 +99,7 @@ export class EffectsLayer {
     this.flashes.frustumCulled = false;
     this.flashes.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
     this.flashes.setColorAt(0, new THREE.Color()); // allocates instanceColor
-    this.flashData = new Float32Array(FLASH_CAPACITY * FLASH_FIELDS);
-    this.nextFlash = 0;
+    this.flashRing = new EffectRing(FLASH_CAPACITY, FLASH_FIELDS);
 
     this.beamPositions = new Float32Array(BEAM_CAPACITY * 6);
     this.beamColors = new Float32Array(BEAM_CAPACITY * 6);
@@ -77,8 +112,7 @@ export class EffectsLayer {
     this.beams = new THREE.LineSegments(this.beamGeometry, this.beamMaterial);
     this.beams.name = 'effect-beams';
     this.beams.frustumCulled = false;
-    this.beamData = new Float32Array(BEAM_CAPACITY * BEAM_FIELDS);
-    this.nextBeam = 0;
+    this.beamRing = new EffectRing(BEAM_CAPACITY, BEAM_FIELDS);
 
     this.smokeGeometry = new THREE.SphereGeometry(1, 16, 12);
     this.smokeMaterial = new THREE.MeshLambertMaterial({ color: 0xb4b9c0, transparent: true, opacity: 0.42, depthWrite: false });
@@ -99,10 +133,8 @@ export class EffectsLayer {
 
   /** Drops every running effect (after a seek or a replay change). */
   reset() {
-    this.flashData.fill(0);
-    this.beamData.fill(0);
-    this.nextFlash = 0;
-    this.nextBeam = 0;
+    this.flashRing.reset();
+    this.beamRing.reset();
   }
 
   /** Starts the effects of `frame.events`, timed from the frame's simulation time. */
@@ -138,40 +170,20 @@ export class EffectsLayer {
     return true;
   }
 
+  /** A flash at `point`. */
   addFlash(start, style, radius) {
-    const o = this.nextFlash * FLASH_FIELDS;
-    this.nextFlash = (this.nextFlash + 1) % FLASH_CAPACITY;
-    this.color.setHex(style.color);
-    const data = this.flashData;
-    data[o] = start;
-    data[o + 1] = style.duration;
-    data[o + 2] = this.point.x;
-    data[o + 3] = this.point.y;
-    data[o + 4] = this.point.z;
-    data[o + 5] = radius;
-    data[o + 6] = style.grows ? 1 : 0;
-    data[o + 7] = this.color.r;
-    data[o + 8] = this.color.g;
-    data[o + 9] = this.color.b;
+    const o = this.flashRing.add(start, style, this.color) + COMMON_FIELDS;
+    this.point.toArray(this.flashRing.data, o);
+    this.flashRing.data[o + 3] = radius;
+    this.flashRing.data[o + 4] = style.grows ? 1 : 0;
     this.spawnedTotal += 1;
   }
 
+  /** A beam from `point` to `otherPoint`. */
   addBeam(start, style) {
-    const o = this.nextBeam * BEAM_FIELDS;
-    this.nextBeam = (this.nextBeam + 1) % BEAM_CAPACITY;
-    this.color.setHex(style.color);
-    const data = this.beamData;
-    data[o] = start;
-    data[o + 1] = style.duration;
-    data[o + 2] = this.point.x;
-    data[o + 3] = this.point.y;
-    data[o + 4] = this.point.z;
-    data[o + 5] = this.otherPoint.x;
-    data[o + 6] = this.otherPoint.y;
-    data[o + 7] = this.otherPoint.z;
-    data[o + 8] = this.color.r;
-    data[o + 9] = this.color.g;
-    data[o + 10] = this.color.b;
+    const o = this.beamRing.add(start, style, this.color) + COMMON_FIELDS;
+    this.point.toArray(this.beamRing.data, o);
+    this.otherPoint.toArray(this.beamRing.data, o + 3);
     this.spawnedTotal += 1;
   }
 
@@ -182,32 +194,32 @@ export class EffectsLayer {
   }
 
   updateFlashes(time) {
-    const data = this.flashData;
+    const ring = this.flashRing;
+    const data = ring.data;
     const matrices = this.flashes.instanceMatrix.array;
     const colors = this.flashes.instanceColor.array;
     let active = 0;
     for (let i = 0; i < FLASH_CAPACITY; i += 1) {
       const o = i * FLASH_FIELDS;
+      const p = o + COMMON_FIELDS;
       const m = i * 16;
-      const progress = data[o + 1] > 0 ? (time - data[o]) / data[o + 1] : -1;
+      const progress = ring.progress(i, time);
       let scale = 0;
       let fade = 0;
-      if (progress >= 0 && progress <= 1) {
+      if (progress >= 0) {
         active += 1;
-        scale = data[o + 5] * (data[o + 6] ? 0.3 + 0.7 * progress : 1 - 0.5 * progress);
+        scale = data[p + 3] * (data[p + 4] ? 0.3 + 0.7 * progress : 1 - 0.5 * progress);
         fade = 1 - progress; // additive blending: darker means more transparent
       }
       matrices.fill(0, m, m + 16);
       matrices[m] = scale;
       matrices[m + 5] = scale;
       matrices[m + 10] = scale;
-      matrices[m + 12] = data[o + 2];
-      matrices[m + 13] = data[o + 3];
-      matrices[m + 14] = data[o + 4];
+      matrices[m + 12] = data[p];
+      matrices[m + 13] = data[p + 1];
+      matrices[m + 14] = data[p + 2];
       matrices[m + 15] = 1;
-      colors[i * 3] = data[o + 7] * fade;
-      colors[i * 3 + 1] = data[o + 8] * fade;
-      colors[i * 3 + 2] = data[o + 9] * fade;
+      for (let k = 0; k < 3; k += 1) colors[i * 3 + k] = data[o + 2 + k] * fade;
     }
     this.flashes.instanceMatrix.needsUpdate = true;
     this.flashes.instanceColor.needsUpdate = true;
@@ -215,21 +227,22 @@ export class EffectsLayer {
   }
 
   updateBeams(time) {
-    const data = this.beamData;
+    const ring = this.beamRing;
+    const data = ring.data;
     const positions = this.beamPositions;
     const colors = this.beamColors;
     let active = 0;
     for (let i = 0; i < BEAM_CAPACITY; i += 1) {
       const o = i * BEAM_FIELDS;
       const v = i * 6;
-      const progress = data[o + 1] > 0 ? (time - data[o]) / data[o + 1] : -1;
-      const visible = progress >= 0 && progress <= 1;
+      const progress = ring.progress(i, time);
+      const visible = progress >= 0;
       const fade = visible ? 1 - progress : 0;
       if (visible) active += 1;
-      for (let k = 0; k < 6; k += 1) positions[v + k] = visible ? data[o + 2 + k] : 0;
+      for (let k = 0; k < 6; k += 1) positions[v + k] = visible ? data[o + COMMON_FIELDS + k] : 0;
       for (let k = 0; k < 3; k += 1) {
-        colors[v + k] = data[o + 8 + k] * fade;
-        colors[v + 3 + k] = data[o + 8 + k] * fade;
+        colors[v + k] = data[o + 2 + k] * fade;
+        colors[v + 3 + k] = data[o + 2 + k] * fade;
       }
     }
     this.beamGeometry.attributes.position.needsUpdate = true;

@@ -190,18 +190,18 @@ export class Playback {
   }
 
   stepForward() {
-    if (!this.hasFrame()) return;
-    this.setPlaying(false);
-    if (!this.peekNext()) return;
-    this.moveTo(this.peekChunk, this.peekFrame);
-    this.time = this.currentFrame().t;
-    this.afterJump();
+    this.step(true);
   }
 
   stepBack() {
+    this.step(false);
+  }
+
+  /** Pauses and moves one received frame forward or back (over gaps). */
+  step(forward) {
     if (!this.hasFrame()) return;
     this.setPlaying(false);
-    if (!this.peekPrevious()) return;
+    if (!(forward ? this.peekNext() : this.peekPrevious())) return;
     this.moveTo(this.peekChunk, this.peekFrame);
     this.time = this.currentFrame().t;
     this.afterJump();
