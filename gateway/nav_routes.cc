@@ -80,13 +80,19 @@ absl::Status ReadNavRequest(const httplib::Request& req, const httplib::ContentR
 }  // namespace
 
 void Gateway::RegisterNavRoutes() {
-  http_.Post("/nav/graph", [this](const httplib::Request& req, httplib::Response& res,
+  // Checks the caller and reads the body; false once an error is answered.
+  auto accept = [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader, NavRequest& nav) {
+    if (!Authorized(req, res, options_.view_token)) return false;
+    absl::Status read = ReadNavRequest(req, reader, body_limits(), nav);
+    if (!read.ok()) SetError(res, read);
+    return read.ok();
+  };
+
+  http_.Post("/nav/graph", [this, accept](const httplib::Request& req, httplib::Response& res,
                                   const httplib::ContentReader& reader) {
-    if (!Authorized(req, res, options_.view_token)) return;
     NavRequest nav;
-    if (absl::Status read = ReadNavRequest(req, reader, body_limits(), nav); !read.ok()) {
-      return SetError(res, read);
-    }
+    if (!accept(req, res, reader, nav)) return;
     const std::string& hash = nav.world_hash;
 
     if (req.get_header_value("If-None-Match") == absl::StrCat("\"", hash, "\"")) {
@@ -108,13 +114,10 @@ void Gateway::RegisterNavRoutes() {
     res.set_content(std::move(*response.mutable_graph_json()), kJsonContentType);
   });
 
-  http_.Post("/nav/path", [this](const httplib::Request& req, httplib::Response& res,
+  http_.Post("/nav/path", [this, accept](const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& reader) {
-    if (!Authorized(req, res, options_.view_token)) return;
     NavRequest nav;
-    if (absl::Status read = ReadNavRequest(req, reader, body_limits(), nav); !read.ok()) {
-      return SetError(res, read);
-    }
+    if (!accept(req, res, reader, nav)) return;
     const std::string& hash = nav.world_hash;
 
     v1::FindPathRequest request;
