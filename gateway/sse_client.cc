@@ -25,7 +25,8 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
     // Tells EventSource how soon to reconnect, and flushes the headers now
     // so the browser sees the connection open before the first event.
     greeted_ = true;
-    return Write(sink, "retry: 1000\n: connected\n\n");
+    static const std::string kGreeting = HttpChunk("retry: 1000\n: connected\n\n");
+    return Write(sink, kGreeting);
   }
   if (catch_up_ != nullptr && WriteCatchUpEvent(sink)) return !outbox_.closed();
   while (true) {
@@ -37,7 +38,8 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
       // one-byte comment every second: a dead viewer frees its slot within
       // about two seconds instead of a keepalive period.
       const bool keepalive_due = absl::Now() - last_write_ >= keepalive;
-      return Write(sink, keepalive_due ? SseKeepalive() : std::string(":\n"));
+      static const std::string kProbe = HttpChunk(":\n");
+      return Write(sink, keepalive_due ? HttpChunk(SseKeepalive()) : kProbe);
     }
     if (item->id <= last_sent_id_) continue;  // already sent during catch-up
     last_sent_id_ = item->id;
@@ -56,13 +58,13 @@ bool SseClient::WriteCatchUpEvent(httplib::DataSink& sink) {
     return false;
   }
   last_sent_id_ = event.id();
-  if (!Write(sink, *EncodeSseEvent(event))) outbox_.Close("socket write failed");
+  if (!Write(sink, *EncodeSseChunk(event))) outbox_.Close("socket write failed");
   return true;
 }
 
-bool SseClient::Write(httplib::DataSink& sink, const std::string& bytes) {
+bool SseClient::Write(httplib::DataSink& sink, const std::string& chunk) {
   const absl::Time started = absl::Now();
-  if (!sink.write(bytes.data(), bytes.size())) {
+  if (!sink.write(chunk.data(), chunk.size())) {
     // cpp-httplib gives up on a write after the server's write timeout (set
     // to the broadcast timeout): a failure that took that long is a viewer
     // that stopped reading, not one that left.
@@ -74,8 +76,9 @@ bool SseClient::Write(httplib::DataSink& sink, const std::string& bytes) {
     }
     return false;
   }
-  bytes_sent_.fetch_add(bytes.size(), std::memory_order_relaxed);
-  if (bytes.size() > 2) last_write_ = absl::Now();
+  const size_t sse_bytes = HttpChunkPayloadSize(chunk);
+  bytes_sent_.fetch_add(sse_bytes, std::memory_order_relaxed);
+  if (sse_bytes > 2) last_write_ = absl::Now();
   return true;
 }
 

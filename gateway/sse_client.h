@@ -59,7 +59,8 @@ class SseClient {
 
  private:
   bool WriteCatchUpEvent(httplib::DataSink& sink);
-  bool Write(httplib::DataSink& sink, const std::string& bytes);
+  // Writes one HTTP chunk (sse_encoder.h) of SSE text.
+  bool Write(httplib::DataSink& sink, const std::string& chunk);
 
   const uint64_t serial_;
   const bool omit_world_;
