@@ -54,3 +54,26 @@ test('unticking "Stay on current" follows live again', async () => {
   assert.ok(await hook(page, 'worldsCached') <= 2);
   assert.deepEqual(viewer.session.consoleErrors, []);
 });
+
+test('the bars do not move when a new world and its nav graph load', async () => {
+  const { page, server } = viewer;
+  await page.click('#toggle-nav');
+  await page.click('#toggle-paths');
+  await waitForHook(page, (h) => h.navState === 'ready' && h.pathsRequested > 0, null, 60000);
+  // Layout shifts not caused by input, from now on (the clicks above were input).
+  await page.evaluate(() => {
+    window.testLayoutShifts = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.hadRecentInput) continue;
+        for (const source of entry.sources) window.testLayoutShifts.push(source.node ? source.node.id || source.node.className : '?');
+      }
+    }).observe({ type: 'layout-shift' });
+  });
+  await pushReplay(server.url, other(), { replayId: 'live-g' });
+  await waitForHook(page, (h) => h.replayId === 'live-g' && h.complete && h.worldShown === h.worldHash && h.navState === 'ready', null, 60000);
+  await waitForHook(page, (h) => h.pathsRequested > 0, null, 60000);
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  assert.deepEqual(await page.evaluate(() => window.testLayoutShifts), []);
+  assert.deepEqual(viewer.session.consoleErrors, []);
+});

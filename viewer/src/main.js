@@ -260,6 +260,7 @@ class ViewerApp {
       graphText: this.nav.graphStatusText(),
       pathsVisible: this.nav.pathsVisible,
       pathsText: this.nav.pathStatusText(),
+      pathsDetail: this.nav.pathStatusDetail(),
     });
     ui.showFollow(this.stayOnCurrent, this.store.hasNewerPending());
     ui.showScore(frame && frame.objective);

@@ -256,10 +256,15 @@ export class NavLayer {
 
   pathStatusText() {
     if (!this.pathsVisible) return '';
-    if (this.pathsRequested === 0 && !this.pathError) return 'loading…';
+    if (this.pathsRequested === 0) return this.pathError || 'loading…';
     const text = `${this.pathsDrawn}/${this.pathsRequested} found`;
     const failed = this.pathsRequested - this.pathsDrawn;
-    return failed > 0 ? `${text} · ${failed} without path (${this.pathError})` : text;
+    return failed > 0 ? `${text} · ${failed} without path` : text;
+  }
+
+  /** Why paths are missing (the first error of the last batch), for the status tooltip. */
+  pathStatusDetail() {
+    return this.pathsVisible ? this.pathError : '';
   }
 
   dispose() {

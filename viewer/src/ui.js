@@ -167,11 +167,12 @@ export class ViewerUI {
     }
   }
 
-  showNav({ graphVisible, graphText, pathsVisible, pathsText }) {
+  showNav({ graphVisible, graphText, pathsVisible, pathsText, pathsDetail }) {
     this.setAttribute(this.el.toggleNav, 'aria-pressed', String(graphVisible));
     this.setAttribute(this.el.togglePaths, 'aria-pressed', String(pathsVisible));
     this.setText(this.el.navStatus, graphText);
     this.setText(this.el.pathsStatus, pathsText);
+    this.setAttribute(this.el.pathsStatus, 'title', pathsDetail);
   }
 
   showFollow(stayOnCurrent, newerReplayWaiting) {
