@@ -3,6 +3,7 @@
 // the server under test: the viewer must work on an offline LAN.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { before, after } from 'node:test';
@@ -12,7 +13,9 @@ import { ServerUnderTest } from './server_harness.mjs';
 const require = createRequire(path.join(REPO_ROOT, 'viewer', 'package.json'));
 const { chromium } = require('playwright-core');
 
-export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
+// docs/screenshots shows the real server: runs against the mock save theirs elsewhere.
+export const SCREENSHOT_DIR = process.env.ECHELON_SCREENSHOT_DIR
+  || (process.env.ECHELON_SERVER_BIN ? path.join(REPO_ROOT, 'docs', 'screenshots') : path.join(os.tmpdir(), 'echelon-viewer-screenshots'));
 export const CHROMIUM = process.env.ECHELON_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -104,6 +107,23 @@ export async function waitForHook(page, predicate, arg, timeoutMs = 30000) {
       return h ? Object.fromEntries(keys.map((key) => [key, h[key]])) : null;
     }).catch(() => null);
     error.message += `\n  waiting for: ${predicate}\n  viewer state: ${JSON.stringify(state)}`;
+    throw error;
+  }
+}
+
+/**
+ * Waits until the text of `selector` matches `pattern`. The UI shows a state on the
+ * animation frame after it changed, so check text with this, not right after waitForHook.
+ */
+export async function waitForText(page, selector, pattern, timeoutMs = 30000) {
+  try {
+    await page.waitForFunction(([sel, source, flags]) => {
+      const element = document.querySelector(sel);
+      return Boolean(element) && new RegExp(source, flags).test(element.textContent);
+    }, [selector, pattern.source, pattern.flags], { timeout: timeoutMs, polling: 100 });
+  } catch (error) {
+    const text = await page.evaluate((sel) => document.querySelector(sel)?.textContent, selector).catch(() => null);
+    error.message += `\n  waiting for ${selector} to match ${pattern}; its text: ${JSON.stringify(text)}`;
     throw error;
   }
 }

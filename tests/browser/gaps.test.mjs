@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectedViewerSuite, hook, waitForHook, setPlaying } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook, waitForText, setPlaying } from './browser.mjs';
 import { loadFixtureReplay, pushReplay } from './pusher.mjs';
 
 const FIXTURE = 'w100x100x20_s4_p2'; // 5 chunks of 100 frames, t = 0.25 .. 120
@@ -14,8 +14,8 @@ test('a replay with a missing chunk shows a gap warning and keeps playing past i
   await waitForHook(page, (h) => h.replayId === 'gap-1' && h.complete && h.chunksReceived === 4);
   assert.deepEqual(await hook(page, 'gaps'), [2]);
   await page.locator('#gap-warning').waitFor({ state: 'visible' });
-  assert.match(await page.locator('#gap-warning').innerText(), /Missing chunk 3 of 5/);
-  assert.match(await page.locator('#progress-text').innerText(), /chunk 4\/5/);
+  await waitForText(page, '#gap-warning', /Missing chunk 3 of 5/);
+  await waitForText(page, '#progress-text', /chunk 4\/5/);
 
   // Play from just before the hole (chunk 1 ends at t = 50) at 8x: playback jumps to chunk 3.
   await setPlaying(page, false);
@@ -40,6 +40,6 @@ test('a gap is reported before replay_end when a later chunk arrives first', asy
   assert.equal(await hook(page, 'complete'), false);
   assert.deepEqual(await hook(page, 'gaps'), [2]);
   await page.locator('#gap-warning').waitFor({ state: 'visible' });
-  assert.match(await page.locator('#progress-text').innerText(), /chunk 3\/5/);
+  await waitForText(page, '#progress-text', /chunk 3\/5/);
   assert.deepEqual(session.consoleErrors, []);
 });

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectedViewerSuite, hook, waitForHook } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook, waitForText } from './browser.mjs';
 import { loadFixtureReplay, pushReplay } from './pusher.mjs';
 
 const viewer = connectedViewerSuite();
@@ -27,7 +27,7 @@ test('stopping the server shows "reconnecting"; restarting it returns to "connec
   });
   await server.stop();
   await waitForHook(page, (h) => h.connection === 'reconnecting');
-  await page.waitForFunction(() => /^Reconnecting/.test(document.getElementById('connection-text').textContent));
+  await waitForText(page, '#connection-text', /^Reconnecting/);
   assert.equal(await page.locator('#connection').getAttribute('data-state'), 'reconnecting');
 
   // Stay down for three attempts: the delays between them double (1 s, 2 s, 4 s).
@@ -41,7 +41,7 @@ test('stopping the server shows "reconnecting"; restarting it returns to "connec
 
   await server.start();
   await waitForHook(page, (h) => h.connection === 'connected', null, 30000);
-  assert.match(await page.locator('#connection-text').innerText(), /^Connected/);
+  await waitForText(page, '#connection-text', /^Connected/);
   assert.equal(await hook(page, 'nextReconnectDelayMs'), 1000);
   const resumeUrl = session.eventStreamUrls[session.eventStreamUrls.length - 1];
   assert.match(resumeUrl, new RegExp(`[?&]last_event_id=${lastEventId}(&|$)`));

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectedViewerSuite, hook, waitForHook, saveScreenshot, setPlaying } from './browser.mjs';
+import { connectedViewerSuite, hook, waitForHook, waitForText, saveScreenshot, setPlaying } from './browser.mjs';
 import { loadFixtureReplay, pushReplay, goldenNavNodeCount } from './pusher.mjs';
 
 const FIXTURE = 'w100x100x20_s4_p2'; // 480 frames: 5 chunks of 100
@@ -13,7 +13,7 @@ const viewer = connectedViewerSuite();
 test('the page loads offline and the indicator reaches "connected"', async () => {
   const { page, session } = viewer;
   await waitForHook(page, (h) => h.connection === 'connected');
-  assert.match(await page.locator('#connection-text').innerText(), /^Connected/);
+  await waitForText(page, '#connection-text', /^Connected/);
   assert.equal(await page.locator('h1').innerText(), 'ECHELON LIVE');
   assert.match(session.eventStreamUrls[0], /\/events\?world=0$/);
   assert.deepEqual(session.externalRequests, []);
@@ -37,7 +37,7 @@ test('pushing a fixture replay loads every chunk and starts playback', async () 
   await waitForHook(page, (h) => h.replayId === 'viewer-test-1' && h.complete && h.chunksReceived === 5);
   assert.equal(await hook(page, 'chunksTotal'), 5);
   assert.deepEqual(await hook(page, 'gaps'), []);
-  await page.waitForFunction(() => /chunk 5\/5/.test(document.getElementById('progress-text').textContent));
+  await waitForText(page, '#progress-text', /chunk 5\/5/);
   assert.equal(await page.locator('#gap-warning').isVisible(), false);
   assert.equal(await hook(page, 'worldShown'), replay.worldHash);
   assert.ok(await hook(page, 'voxelsDrawn') > 1000);
@@ -55,8 +55,7 @@ test('playback time advances', async () => {
   assert.equal(await hook(page, 'playing'), true);
   const before = await hook(page, 'time');
   await waitForHook(page, (h, t0) => h.time > t0 + 1, before);
-  const text = await page.locator('#time').innerText();
-  assert.match(text, /^\d\d:\d\d \/ 01:59$/);
+  await waitForText(page, '#time', /^\d\d:\d\d \/ 01:59$/);
   assert.ok(await hook(page, 'effectsSpawned') >= 0);
 });
 
@@ -66,7 +65,7 @@ test('scrubbing moves playback to the chosen time', async () => {
   await page.locator('#scrub').fill('80');
   const time = await waitForHook(page, (h) => Math.abs(h.time - 80) <= 0.25 && h.time);
   assert.ok(Math.abs(time - 80) <= 0.25, `time ${time}`);
-  await page.waitForFunction(() => document.getElementById('time').textContent.startsWith('01:20 /'));
+  await waitForText(page, '#time', /^01:20 \//);
   assert.equal(await hook(page, 'chunkIndex'), 3); // frames 300..399 cover t = 75.25..100
   await page.click('#step-forward');
   await waitForHook(page, (h) => h.time > 80);
@@ -95,7 +94,7 @@ test('the Nav Graph toggle draws every node of the graph and hides it instantly'
   assert.equal(await hook(page, 'navNodesDrawn'), expectedNodes);
   assert.ok(await hook(page, 'navEdgesDrawn') > expectedNodes);
   assert.ok(await hook(page, 'navFetchMs') > 0);
-  assert.match(await page.locator('#nav-status').innerText(), /nodes · \d+ ms/);
+  await waitForText(page, '#nav-status', /nodes · \d+ ms/);
   await saveScreenshot(page, 'playback-nav-graph.png');
 
   // Off and on again: no second fetch.
@@ -113,7 +112,7 @@ test('the Paths toggle draws A* paths from living mechs to the objective', async
   const { page } = viewer;
   await page.click('#toggle-paths');
   await waitForHook(page, (h) => h.pathsRequested > 0 && h.pathsDrawn > 0, null, 60000);
-  assert.match(await page.locator('#paths-status').innerText(), /\d+\/\d+ found/);
+  await waitForText(page, '#paths-status', /\d+\/\d+ found/);
 });
 
 test('clicking a mech opens its inspection panel, which follows playback', async () => {
