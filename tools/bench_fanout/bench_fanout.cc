@@ -17,6 +17,10 @@
 //   bench_fanout --mb 5 --readers 4 --verify   # the CI smoke (ctest bench_fanout_smoke)
 //
 // Exit: 0 done (and verified), 1 a reader's stream was wrong, 2 setup failed.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -57,6 +61,9 @@ struct BenchOptions {
   bool table = false;
   int repeat = 1;
   std::string log_dir = "/tmp";
+  // When set, `perf record --call-graph dwarf` follows the servers during each push pass and
+  // writes <perf_out>.<transport>.
+  std::string perf_out;
   std::vector<std::string> server_args;
 };
 
@@ -72,6 +79,7 @@ struct PassResult {
   std::vector<double> push_ms;
   int64_t idle_kb = 0;
   int64_t peak_kb = 0;
+  double cpu_s = 0;  // server CPU (all processes) from first push to last replay_end
   uint64_t delivered = 0;
   std::string verdict = "-";
   bool failed = false;
@@ -97,6 +105,12 @@ struct Cluster {
   }
 };
 
+double ClusterCpuSeconds(const Cluster& cluster) {
+  double total = 0;
+  for (pid_t pid : cluster.pids()) total += load::ReadCpuSeconds(pid);
+  return total;
+}
+
 absl::StatusOr<Cluster> StartCluster(const BenchOptions& o, const Scenario& s) {
   const int per_gateway = s.gateways > 0 ? (s.readers + s.gateways - 1) / s.gateways : s.readers;
   load::ServerSpec spec;
@@ -117,6 +131,35 @@ absl::StatusOr<Cluster> StartCluster(const BenchOptions& o, const Scenario& s) {
   }
   return cluster;
 }
+
+// `perf record -g` attached to the servers for its lifetime (SIGINT ends it,
+// and perf then writes its file).
+class Profiler {
+ public:
+  Profiler(const std::vector<pid_t>& pids, const std::string& out) {
+    std::vector<std::string> pid_list;
+    for (pid_t pid : pids) pid_list.push_back(absl::StrCat(pid));
+    const std::vector<std::string> args = {"perf", "record", "-q", "-F", "999", "--call-graph", "dwarf,16384", "-o", out,
+                                           "-p", absl::StrJoin(pid_list, ",")};
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+      argv.push_back(nullptr);
+      execvp("perf", argv.data());
+      _exit(127);
+    }
+    absl::SleepFor(absl::Milliseconds(300));  // perf attaches before the push
+  }
+  ~Profiler() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGINT);
+    waitpid(pid_, nullptr, 0);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
 
 // N readers, and when each of them got replay_end.
 class ReaderSet {
@@ -236,7 +279,12 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
   result.scenario = s;
   result.idle_kb = rss.SampleNow();
   rss.Start();
+  std::unique_ptr<Profiler> profiler;
+  if (!o.perf_out.empty()) {
+    profiler = std::make_unique<Profiler>(cluster->pids(), absl::StrCat(o.perf_out, ".", result.what));
+  }
 
+  const double cpu_before = ClusterCpuSeconds(*cluster);
   const double t0_rel = rss.Now();
   const absl::Time t0 = absl::Now();
   for (size_t i = 0; i < replay.chunks.size(); ++i) {
@@ -248,9 +296,11 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
   std::optional<absl::Time> last_end = readers.WaitAllEnded(absl::Seconds(120));
   if (!last_end) return absl::DeadlineExceededError("not every reader got replay_end within 120 s");
   result.e2e_s = absl::ToDoubleSeconds(*last_end - t0);
+  result.cpu_s = ClusterCpuSeconds(*cluster) - cpu_before;
   absl::SleepFor(absl::Milliseconds(100));  // the tail of the peak
   result.peak_kb = rss.PeakKb(t0_rel, rss.Now());
   rss.Stop();
+  profiler.reset();
 
   readers.Stop();
   cluster->Stop();
@@ -290,11 +340,12 @@ std::string Row(const PassResult& r, double floor_s) {
                                   ? absl::StrCat(r.scenario.readers, " over ", r.scenario.gateways, " gw")
                                   : absl::StrCat(r.scenario.readers);
   if (r.what == "floor") {
-    return absl::StrFormat("| %s | floor | %.3f | 1.00 | - | - | - | - | %.0f | - |", readers, r.e2e_s,
+    return absl::StrFormat("| %s | floor | %.3f | 1.00 | - | - | - | - | - | %.0f | - |", readers, r.e2e_s,
                            r.delivered / 1e6);
   }
-  return absl::StrFormat("| %s | %s | %.3f | %.2f | %.1f | %.1f | %.1f | %.1f (+%.1f) | %.0f | %s |", readers, r.what,
-                         r.e2e_s, r.e2e_s / floor_s, Percentile(r.push_ms, 0.5), Percentile(r.push_ms, 1.0),
+  return absl::StrFormat("| %s | %s | %.3f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f (+%.1f) | %.0f | %s |", readers,
+                         r.what, r.e2e_s, r.e2e_s / floor_s, r.cpu_s, Percentile(r.push_ms, 0.5),
+                         Percentile(r.push_ms, 1.0),
                          r.idle_kb / 1024.0, r.peak_kb / 1024.0, (r.peak_kb - r.idle_kb) / 1024.0, r.delivered / 1e6,
                          r.verdict);
 }
@@ -340,8 +391,8 @@ int Run(const BenchOptions& o) {
               replay->frame_count, replay->chunks.size(), replay->frame_bytes / 1e6,
               replay->frame_bytes / 1e6 / replay->chunks.size(), o.discard ? "discard" : "store");
   const char* kHeader =
-      "| readers | path | end to end (s) | x floor | push p50 (ms) | push max (ms) | idle RSS (MB) | peak RSS (MB) | "
-      "delivered (MB) | verified |\n|---|---|---|---|---|---|---|---|---|---|";
+      "| readers | path | end to end (s) | x floor | server CPU (s) | push p50 (ms) | push max (ms) | idle RSS (MB) | "
+      "peak RSS (MB) | delivered (MB) | verified |\n|---|---|---|---|---|---|---|---|---|---|---|";
   std::printf("%s\n", kHeader);
   std::vector<Scenario> scenarios = {{o.readers, o.gateways}};
   if (o.table) scenarios = {{1, 0}, {4, 0}, {16, 0}, {64, 4}};
@@ -384,6 +435,7 @@ int main(int argc, char** argv) {
   app.add_flag("--discard", o.discard, "Readers discard the data (count events only) instead of storing it");
   app.add_flag("--table", o.table, "Scaling table: 1, 4, 16 readers; 64 readers over 4 gateways");
   app.add_option("--repeat", o.repeat, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 100));
+  app.add_option("--perf-out", o.perf_out, "Record each push pass with perf record -g into FILE.<transport>");
   app.add_option("--log-dir", o.log_dir, "Where the servers' logs go")->capture_default_str();
   app.add_option("--server-arg", o.server_args, "Extra flag for every server process (repeatable)");
   CLI11_PARSE(app, argc, argv);

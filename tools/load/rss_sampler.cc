@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <unistd.h>
+
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +23,22 @@ int64_t ReadRssKb(pid_t pid) {
     return std::strtoll(line.c_str() + 6, nullptr, 10);
   }
   return 0;
+}
+
+double ReadCpuSeconds(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // "pid (comm) state ..." : comm may hold spaces, so count fields after ')'.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::atoll(field.c_str());
+    if (i == 15) stime = std::atoll(field.c_str());
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 RssSampler::RssSampler(std::vector<pid_t> pids, absl::Duration period)

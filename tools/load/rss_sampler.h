@@ -28,6 +28,11 @@ namespace echelon::load {
 // VmRSS of `pid` in KiB; 0 when it cannot be read (the process is gone).
 int64_t ReadRssKb(pid_t pid);
 
+// User + system CPU time `pid` has used so far, in seconds (/proc/PID/stat).
+// A benchmark's most robust figure on a shared machine: other load slows a
+// server down but does not make it do more work.
+double ReadCpuSeconds(pid_t pid);
+
 struct RssSample {
   double t = 0;        // seconds since the sampler was created
   int64_t rss_kb = 0;  // summed over the watched processes
