@@ -1,6 +1,7 @@
 // echelon-server: the gRPC core and the HTTP/SSE gateway in one process (the
 // default), or a gateway alone in front of a remote core (--core host:port).
 // Runs with embedded defaults; SIGINT/SIGTERM end every stream and exit 0.
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -62,6 +63,18 @@ std::shared_ptr<grpc::Channel> RemoteCoreChannel(const Config& c) {
   return grpc::CreateCustomChannel(c.core, grpc::InsecureChannelCredentials(), args);
 }
 
+// Chunks are megabyte buffers that live for milliseconds (a push body, its
+// frames, the SSE bytes). glibc's default raises its mmap threshold after the
+// first such buffer is freed, and from then on serves them from heap arenas
+// that it seldom returns to the system: RSS would ratchet up to the busiest
+// moment and stay there. A fixed threshold keeps every big buffer mmapped, so
+// freeing it returns the memory at once and RSS follows what is really live.
+void KeepBigBuffersOutOfTheHeap() {
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+  mallopt(M_ARENA_MAX, 4);
+}
+
 // Blocks SIGINT/SIGTERM in every thread (threads inherit the mask), so that
 // only the main thread's sigwait() sees them.
 sigset_t BlockShutdownSignals() {
@@ -83,6 +96,7 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const Config& config = parsed.config;
+  KeepBigBuffersOutOfTheHeap();
   spdlog::set_default_logger(spdlog::stderr_color_mt("echelon"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   const sigset_t signals = BlockShutdownSignals();
