@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -381,7 +382,15 @@ absl::StatusOr<bool> RunScenario(const BenchOptions& o, const load::PushableRepl
   return ok;
 }
 
+// The servers append to their logs; each run starts them afresh.
+void RemoveOldLogs(const BenchOptions& o) {
+  std::error_code ignored;
+  std::filesystem::remove(absl::StrCat(o.log_dir, "/bench_fanout_core.log"), ignored);
+  for (int i = 0; i < 64; ++i) std::filesystem::remove(absl::StrCat(o.log_dir, "/bench_fanout_gateway", i, ".log"), ignored);
+}
+
 int Run(const BenchOptions& o) {
+  RemoveOldLogs(o);
   absl::StatusOr<load::PushableReplay> replay = PrepareReplay(o);
   if (!replay.ok()) {
     std::fprintf(stderr, "bench_fanout: %s\n", replay.status().ToString().c_str());
