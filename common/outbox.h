@@ -3,9 +3,9 @@
 // Fan-out encodes each event once and hands the same std::shared_ptr to every
 // consumer's outbox, so a 2 MB chunk costs 2 MB however many viewers there
 // are. Like Redis's client output buffers, every outbox counts the bytes it
-// refers to and enforces limits on each append: past `max_bytes`, or when the
-// oldest queued event has waited longer than `max_wait`, the outbox closes
-// itself and the producer moves on. The producer never blocks on a consumer.
+// refers to and enforces limits on each append: past `max_bytes`, or when an
+// event has waited longer than `max_wait` without the consumer taking
+// anything meanwhile, the outbox closes itself and the producer moves on. The producer never blocks on a consumer.
 //
 // Threads: any number of producers call Push(); exactly one consumer pops,
 // either blocking (PopWait, an SSE worker thread) or edge-triggered
@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -61,7 +62,7 @@ class Outbox {
       CloseLocked("send queue over its byte limit");
       return PushResult::kOverflowed;
     }
-    if (!items_.empty() && now - items_.front().queued_at > limits_.max_wait) {
+    if (!items_.empty() && now - std::max(items_.front().queued_at, last_pop_) > limits_.max_wait) {
       CloseLocked("did not take an event within the broadcast timeout");
       return PushResult::kOverflowed;
     }
@@ -124,6 +125,7 @@ class Outbox {
   Item PopLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Item item = std::move(items_.front());
     items_.pop_front();
+    last_pop_ = absl::Now();
     queued_bytes_ -= item.bytes;
     return item;
   }
@@ -141,6 +143,10 @@ class Outbox {
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool consumer_idle_ ABSL_GUARDED_BY(mu_) = true;
+  // A consumer that keeps taking events is not stalled, however far behind
+  // it is (its bytes are bounded by max_bytes); one that took nothing for
+  // max_wait while an event waited is.
+  absl::Time last_pop_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::string close_reason_ ABSL_GUARDED_BY(mu_);
 };

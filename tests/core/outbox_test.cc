@@ -61,3 +61,21 @@ TEST(OutboxTest, PopWaitReturnsOnPushOrCloseOrTimeout) {
 
 }  // namespace
 }  // namespace echelon
+
+namespace echelon {
+namespace {
+
+TEST(OutboxTest, AConsumerThatKeepsTakingEventsIsNotDroppedHoweverFarBehind) {
+  Outbox<std::string> box({.max_bytes = 1 << 20, .max_wait = absl::Milliseconds(30)});
+  for (int i = 0; i < 10; ++i) box.Push(Bytes(1), 1, i);
+  for (int round = 0; round < 4; ++round) {
+    absl::SleepFor(absl::Milliseconds(20));
+    ASSERT_TRUE(box.PopOrIdle().has_value());  // slow, but taking events
+    EXPECT_NE(box.Push(Bytes(1), 1, 100 + round), PushResult::kOverflowed);
+  }
+  absl::SleepFor(absl::Milliseconds(40));  // now it stalls
+  EXPECT_EQ(box.Push(Bytes(1), 1, 200), PushResult::kOverflowed);
+}
+
+}  // namespace
+}  // namespace echelon
