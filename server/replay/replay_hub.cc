@@ -12,8 +12,6 @@
 
 namespace echelon::replay {
 
-namespace v1 = echelon::replay::v1;
-
 namespace {
 
 constexpr size_t kMaxReplayIdLength = 256;

@@ -9,8 +9,6 @@
 
 namespace echelon::replay {
 
-namespace v1 = echelon::replay::v1;
-
 namespace {
 
 // Reads a producer's chunks one at a time and publishes each before asking

@@ -8,8 +8,6 @@
 namespace echelon::replay {
 namespace {
 
-namespace v1 = echelon::replay::v1;
-
 constexpr char kWorld[] = R"({"size":[4,4,4],"walls":[[0,0,0,1]]})";
 
 class ReplayHubTest : public ::testing::Test {
