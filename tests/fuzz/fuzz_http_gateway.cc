@@ -53,7 +53,7 @@ void SendAndDrain(int port, const uint8_t* data, size_t size) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{.tv_sec = 2, .tv_usec = 0};
+  timeval timeout{.tv_sec = 0, .tv_usec = 300 * 1000};
   setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   if (connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
