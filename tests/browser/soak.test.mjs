@@ -11,10 +11,9 @@
 //   ECHELON_SOAK_SECONDS=3600 ECHELON_SOAK_REPORT=/tmp/soak.md tests/browser/run.sh --soak
 
 import fs from 'node:fs';
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerUnderTest } from './server_harness.mjs';
-import { launchBrowser, openViewer, waitForHook } from './browser.mjs';
+import { connectedViewerSuite, waitForHook } from './browser.mjs';
 import { loadFixtureReplay, pushReplay } from './pusher.mjs';
 
 const DURATION_S = Number(process.env.ECHELON_SOAK_SECONDS || 60);
@@ -25,23 +24,7 @@ const TOLERANCE = 0.10;
 // Two fixtures with different worlds, alternating: the page always holds one of each.
 const FIXTURES = ['w100x100x20_s1', 'w80x50x20_s2'];
 
-let server;
-let browser;
-let session;
-let page;
-
-before(async () => {
-  server = await ServerUnderTest.start();
-  browser = await launchBrowser();
-  session = await openViewer(browser, server.url);
-  page = session.page;
-  await waitForHook(page, (h) => h.connection === 'connected');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const viewer = connectedViewerSuite();
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -68,7 +51,7 @@ function minuteTable(samples, warmupReplays) {
   return rows.join('\n');
 }
 
-async function measureHeap(cdp) {
+async function measureHeap(page, cdp) {
   for (let i = 0; i < 2; i += 1) await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   const memory = await page.evaluate(() => window.__echelon.rendererMemory);
@@ -76,6 +59,7 @@ async function measureHeap(cdp) {
 }
 
 test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, { timeout: (DURATION_S + 300) * 1000 }, async () => {
+  const { page, server, session } = viewer;
   const cdp = await page.context().newCDPSession(page);
   await page.selectOption('#speed', '8');
   await page.click('#toggle-nav');
@@ -93,7 +77,7 @@ test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, {
     const replayId = `soak-${i}`;
     await pushReplay(server.url, fixtures[i % fixtures.length], { replayId });
     await waitForHook(page, (h, id) => h.replayId === id && h.complete && h.navState === 'ready', replayId, 120000);
-    const sample = { replay: i, elapsedS: (Date.now() - started) / 1000, ...(await measureHeap(cdp)) };
+    const sample = { replay: i, elapsedS: (Date.now() - started) / 1000, ...(await measureHeap(page, cdp)) };
     samples.push(sample);
     console.log(`soak sample replay=${i} t=${sample.elapsedS.toFixed(1)}s heapMB=${sample.usedMB.toFixed(2)} `
       + `geometries=${sample.geometries} textures=${sample.textures}`);
