@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/bearer_token.h"
+#include "gateway/grpc_replay_link.h"
 #include "gateway/http_errors.h"
 #include "spdlog/spdlog.h"
 
@@ -10,14 +11,16 @@ namespace echelon::gateway {
 
 namespace v1 = echelon::replay::v1;
 
-Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel)
+Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel,
+                 std::shared_ptr<ReplayLink> replay_link)
     : options_(std::move(options)),
       started_(absl::Now()),
       channel_(std::move(core_channel)),
-      replay_(v1::ReplayService::NewStub(channel_)),
+      replay_(replay_link ? std::move(replay_link)
+                          : std::make_shared<GrpcReplayLink>(channel_, options_.core_deadline)),
       worlds_(v1::WorldService::NewStub(channel_)),
       nav_(v1::NavService::NewStub(channel_)),
-      sse_(std::make_unique<SseHub>(options_.sse, channel_)),
+      sse_(std::make_unique<SseHub>(options_.sse, replay_)),
       assets_(options_.viewer_dir.empty() ? ViewerAssets::Embedded()
                                           : ViewerAssets::FromDirectory(options_.viewer_dir)) {
   ConfigureServer();

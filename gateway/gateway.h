@@ -1,9 +1,12 @@
 // Gateway: the HTTP/SSE face of the server (PROTOCOL.md). A thin cpp-httplib
-// layer that translates each endpoint to the gRPC core and back; the only
-// state it keeps is the SSE fan-out (SseHub). Routes live in *_routes.cc,
-// one file per area; this file configures the server in one place.
+// layer that translates each endpoint to the core and back: worlds and nav
+// over gRPC, pushes and events over a ReplayLink (gRPC too, or direct calls
+// into the core of the same process). The only state it keeps is the SSE
+// fan-out (SseHub). Routes live in *_routes.cc, one file per area; this file
+// configures the server in one place.
 //
-//   Gateway gateway(options, core_channel);
+//   Gateway gateway(options, core_channel);         // replay over gRPC as well
+//   Gateway gateway(options, core_channel, link);   // replay over `link`
 //   ECHELON_RETURN_IF_ERROR(gateway.Bind());   // picks the port
 //   std::thread t([&] { gateway.Serve(); });
 //   ...
@@ -20,9 +23,9 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "echelon/replay/v1/nav.grpc.pb.h"
-#include "echelon/replay/v1/replay.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
 #include "gateway/latency_histogram.h"
+#include "gateway/replay_link.h"
 #include "gateway/request_body.h"
 #include "gateway/sse_hub.h"
 #include "gateway/viewer_assets.h"
@@ -46,7 +49,8 @@ struct GatewayOptions {
 
 class Gateway {
  public:
-  Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel);
+  Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel,
+          std::shared_ptr<ReplayLink> replay_link = nullptr);
   ~Gateway();
 
   // Binds the HTTP port; port() is valid afterwards.
@@ -79,7 +83,7 @@ class Gateway {
   const GatewayOptions options_;
   const absl::Time started_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<echelon::replay::v1::ReplayService::Stub> replay_;
+  std::shared_ptr<ReplayLink> replay_;
   std::unique_ptr<echelon::replay::v1::WorldService::Stub> worlds_;
   std::unique_ptr<echelon::replay::v1::NavService::Stub> nav_;
   std::unique_ptr<SseHub> sse_;

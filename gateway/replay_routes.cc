@@ -3,7 +3,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/grpc_status.h"
 #include "common/json_writer.h"
 #include "gateway/gateway.h"
 #include "gateway/http_errors.h"
@@ -83,28 +82,30 @@ void Gateway::RegisterReplayRoutes() {
       ++pushes_rejected_;
       return SetError(res, body.status());
     }
-    absl::StatusOr<v1::ReplayChunk> chunk = json::ParsePushBody(*body);
-    if (!chunk.ok()) {
+    absl::StatusOr<json::ParsedPush> push = json::ParsePush(*body);
+    if (!push.ok()) {
       ++pushes_rejected_;
-      return SetError(res, chunk.status());
+      return SetError(res, push.status());
     }
+    const std::string replay_id = push->chunk.replay_id();
+    const uint32_t chunk_index = push->chunk.chunk_index();
+    const uint32_t chunk_count = push->chunk.chunk_count();
 
-    v1::PushAck ack;
-    auto context = CoreContext(req);
-    grpc::Status status = replay_->Push(context.get(), *chunk, &ack);
-    if (!status.ok()) {
-      spdlog::warn("push {} chunk {} rejected: {}", chunk->replay_id(), chunk->chunk_index(),
-                   status.error_message());
+    absl::StatusOr<v1::PushAck> ack =
+        replay_->Push(*std::move(push), req.get_header_value("Authorization"));
+    if (!ack.ok()) {
+      spdlog::warn("push {} chunk {} rejected: {}", replay_id, chunk_index,
+                   std::string(ack.status().message()));
       ++pushes_rejected_;
-      return SetError(res, FromGrpcStatus(status));
+      return SetError(res, ack.status());
     }
     ++pushes_accepted_;
     push_latency_.Record(absl::Now() - started);
     const size_t viewers = sse_->client_count();
-    spdlog::info("push {} chunk {}/{}: {:.2f} MB, {} viewers, {:.1f} ms{}", ack.replay_id(),
-                 ack.chunk_index() + 1, chunk->chunk_count(), body->size() / 1e6, viewers,
-                 absl::ToDoubleMilliseconds(absl::Now() - started), ack.duplicate() ? " (re-sent)" : "");
-    SetJson(res, PushAnswer(ack, viewers));
+    spdlog::info("push {} chunk {}/{}: {:.2f} MB, {} viewers, {:.1f} ms{}", replay_id, chunk_index + 1,
+                 chunk_count, body->size() / 1e6, viewers,
+                 absl::ToDoubleMilliseconds(absl::Now() - started), ack->duplicate() ? " (re-sent)" : "");
+    SetJson(res, PushAnswer(*ack, viewers));
   });
 
   http_.Get("/events", [this](const httplib::Request& req, httplib::Response& res) {

@@ -10,14 +10,16 @@ namespace {
 constexpr absl::Duration kLivenessProbeInterval = absl::Seconds(1);
 }  // namespace
 
-void SseClient::StartCatchUp(v1::ReplayService::StubInterface& stub, uint64_t after_id,
-                             const std::string& auth_metadata) {
+void SseClient::StartCatchUp(ReplayLink& core, uint64_t after_id, const std::string& auth_metadata) {
   v1::SubscribeRequest request;
   request.set_after_id(after_id);
   request.set_omit_world(omit_world_);
   request.set_backlog_only(true);
-  if (!auth_metadata.empty()) catch_up_context_->AddMetadata("authorization", auth_metadata);
-  catch_up_ = stub.Subscribe(catch_up_context_.get(), request);
+  std::unique_ptr<EventStream> stream = core.Subscribe(request, auth_metadata);
+  absl::MutexLock lock(&catch_up_mu_);
+  if (closed_) stream->Cancel();
+  catch_up_ = std::move(stream);
+  catching_up_ = catch_up_.get();
 }
 
 bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
@@ -28,7 +30,7 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
     static const std::string kGreeting = HttpChunk("retry: 1000\n: connected\n\n");
     return Write(sink, kGreeting);
   }
-  if (catch_up_ != nullptr && WriteCatchUpEvent(sink)) return !outbox_.closed();
+  if (catching_up_ != nullptr && WriteCatchUpEvent(sink)) return !outbox_.closed();
   while (true) {
     std::optional<Outbox<std::string>::Item> item = outbox_.PopWait(kLivenessProbeInterval);
     if (!item) {
@@ -48,17 +50,17 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
 }
 
 bool SseClient::WriteCatchUpEvent(httplib::DataSink& sink) {
-  v1::ReplayEvent event;
-  if (!catch_up_->Read(&event)) {
-    grpc::Status status = catch_up_->Finish();
-    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-      spdlog::warn("viewer {}: catch-up from the core failed: {}", serial_, status.error_message());
+  SharedEvent event;
+  if (!catching_up_->Next(&event)) {
+    const absl::Status status = catching_up_->Finish();
+    if (!status.ok() && status.code() != absl::StatusCode::kCancelled) {
+      spdlog::warn("viewer {}: catch-up from the core failed: {}", serial_, std::string(status.message()));
     }
-    catch_up_.reset();
+    catching_up_ = nullptr;
     return false;
   }
-  last_sent_id_ = event.id();
-  if (!Write(sink, *EncodeSseChunk(event))) outbox_.Close("socket write failed");
+  last_sent_id_ = event->id();
+  if (!Write(sink, *EncodeSseChunk(*event))) outbox_.Close("socket write failed");
   return true;
 }
 
@@ -84,7 +86,9 @@ bool SseClient::Write(httplib::DataSink& sink, const std::string& chunk) {
 
 void SseClient::Close(const std::string& reason) {
   outbox_.Close(reason);
-  catch_up_context_->TryCancel();
+  absl::MutexLock lock(&catch_up_mu_);
+  closed_ = true;
+  if (catch_up_ != nullptr) catch_up_->Cancel();
 }
 
 }  // namespace echelon::gateway

@@ -3,7 +3,9 @@
 // Ownership: shared by the SseHub (which queues live events into its outbox
 // from the upstream thread) and the HTTP worker thread serving the
 // connection (the only thread that writes to the socket, and the only one
-// that touches the catch-up stream and last_sent_id_).
+// that reads the catch-up stream and touches last_sent_id_). Close() may come
+// from any thread: catch_up_mu_ makes cancelling the catch-up stream safe
+// while the worker is starting it.
 //
 // A viewer first gets its catch-up events (a backlog-only Subscribe on the
 // core: the current replay's start and retained chunks, or what it missed
@@ -11,7 +13,6 @@
 // catch-up are skipped by id, so nothing is shown twice or lost.
 #pragma once
 
-#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
 #include <atomic>
@@ -20,7 +21,8 @@
 #include <string>
 
 #include "common/outbox.h"
-#include "echelon/replay/v1/replay.grpc.pb.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/replay_link.h"
 #include "gateway/sse_encoder.h"
 
 namespace echelon::gateway {
@@ -31,16 +33,14 @@ class SseClient {
       : serial_(serial),
         omit_world_(omit_world),
         write_timeout_(limits.max_wait),
-        outbox_(limits),
-        catch_up_context_(std::make_unique<grpc::ClientContext>()) {}
+        outbox_(limits) {}
 
   uint64_t serial() const { return serial_; }
   bool omit_world() const { return omit_world_; }
   Outbox<std::string>& outbox() { return outbox_; }
 
   // Starts the catch-up stream (called once, before the first WriteNext).
-  void StartCatchUp(echelon::replay::v1::ReplayService::StubInterface& stub, uint64_t after_id,
-                    const std::string& auth_metadata);
+  void StartCatchUp(ReplayLink& core, uint64_t after_id, const std::string& auth_metadata);
 
   // Writes the next piece of the stream into `sink`: a catch-up event, a live
   // event or, after `keepalive` of silence, a keepalive comment. Always writes
@@ -68,10 +68,13 @@ class SseClient {
   Outbox<std::string> outbox_;
   std::atomic<bool> dropped_as_slow_ = false;
 
-  // Created up front so that Close() may cancel it from any thread at any time.
-  const std::unique_ptr<grpc::ClientContext> catch_up_context_;
+  // Set once by the worker (StartCatchUp), kept until the client is gone so
+  // that Close() never races with its destruction.
+  absl::Mutex catch_up_mu_;
+  std::unique_ptr<EventStream> catch_up_ ABSL_GUARDED_BY(catch_up_mu_);
+  bool closed_ ABSL_GUARDED_BY(catch_up_mu_) = false;
   // Worker-thread state.
-  std::unique_ptr<grpc::ClientReaderInterface<echelon::replay::v1::ReplayEvent>> catch_up_;
+  EventStream* catching_up_ = nullptr;  // catch_up_ until it has ended
   bool greeted_ = false;
   uint64_t last_sent_id_ = 0;
   // When something other than a liveness probe was last written.

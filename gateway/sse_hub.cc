@@ -9,10 +9,8 @@ namespace echelon::gateway {
 
 namespace v1 = echelon::replay::v1;
 
-SseHub::SseHub(SseHubOptions options, std::shared_ptr<grpc::Channel> core_channel)
-    : options_(std::move(options)),
-      channel_(std::move(core_channel)),
-      stub_(v1::ReplayService::NewStub(channel_)) {}
+SseHub::SseHub(SseHubOptions options, std::shared_ptr<ReplayLink> core)
+    : options_(std::move(options)), core_(std::move(core)) {}
 
 SseHub::~SseHub() { Stop(); }
 
@@ -22,7 +20,7 @@ void SseHub::Stop() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
   {
     absl::MutexLock lock(&upstream_mu_);
-    if (upstream_context_ != nullptr) upstream_context_->TryCancel();
+    if (upstream_stream_ != nullptr) upstream_stream_->Cancel();
   }
   if (upstream_.joinable()) upstream_.join();
   std::vector<std::shared_ptr<SseClient>> clients;
@@ -49,7 +47,7 @@ absl::StatusOr<std::shared_ptr<SseClient>> SseHub::Join(bool omit_world, uint64_
   }
   // Registered before the catch-up starts: whatever the catch-up misses
   // arrives live, and what both deliver is skipped by id.
-  client->StartCatchUp(*stub_, after_id, options_.core_auth_metadata);
+  client->StartCatchUp(*core_, after_id, options_.core_auth_metadata);
   return client;
 }
 
@@ -91,39 +89,34 @@ void SseHub::RunUpstream() {
 }
 
 void SseHub::ReadUpstream() {
-  grpc::ClientContext context;
-  if (!options_.core_auth_metadata.empty()) {
-    context.AddMetadata("authorization", options_.core_auth_metadata);
-  }
+  v1::SubscribeRequest request;
+  request.set_after_id(last_event_id_.load());
+  std::unique_ptr<EventStream> stream = core_->Subscribe(request, options_.core_auth_metadata);
   {
     absl::MutexLock lock(&upstream_mu_);
     if (stopping_.HasBeenNotified()) return;
-    upstream_context_ = &context;
+    upstream_stream_ = stream.get();
   }
-  v1::SubscribeRequest request;
-  request.set_after_id(last_event_id_.load());
-  auto reader = stub_->Subscribe(&context, request);
-  // The core sends its headers (with an "echelon-subscribed" key) as soon as
-  // it accepts the subscription: the gateway is connected before any event.
-  reader->WaitForInitialMetadata();
-  if (context.GetServerInitialMetadata().count("echelon-subscribed") > 0) {
+  // The core confirms a subscription as soon as it accepts it: the gateway
+  // is connected before any event.
+  if (stream->WaitSubscribed()) {
     upstream_connected_ = true;
     spdlog::info("gateway subscribed to the core (after id {})", request.after_id());
   }
-  v1::ReplayEvent event;
-  while (reader->Read(&event)) {
+  SharedEvent event;
+  while (stream->Next(&event)) {
     upstream_connected_ = true;
-    last_event_id_ = event.id();
-    Fanout(event);
+    last_event_id_ = event->id();
+    Fanout(*event);
   }
-  grpc::Status status = reader->Finish();
+  const absl::Status status = stream->Finish();
   upstream_connected_ = false;
   {
     absl::MutexLock lock(&upstream_mu_);
-    upstream_context_ = nullptr;
+    upstream_stream_ = nullptr;
   }
   if (!stopping_.HasBeenNotified()) {
-    spdlog::warn("subscription to the core ended ({}); reconnecting", status.error_message());
+    spdlog::warn("subscription to the core ended ({}); reconnecting", std::string(status.message()));
   }
 }
 

@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "echelon/replay/v1/replay.grpc.pb.h"
+#include "gateway/replay_link.h"
 #include "gateway/sse_client.h"
 
 namespace echelon::gateway {
@@ -43,7 +43,7 @@ struct SseHubStats {
 
 class SseHub {
  public:
-  SseHub(SseHubOptions options, std::shared_ptr<grpc::Channel> core_channel);
+  SseHub(SseHubOptions options, std::shared_ptr<ReplayLink> core);
   ~SseHub();
 
   void Start();
@@ -65,13 +65,12 @@ class SseHub {
   void Fanout(const echelon::replay::v1::ReplayEvent& event);
 
   const SseHubOptions options_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<echelon::replay::v1::ReplayService::Stub> stub_;
+  const std::shared_ptr<ReplayLink> core_;
 
   absl::Notification stopping_;
   std::thread upstream_;
   absl::Mutex upstream_mu_;
-  grpc::ClientContext* upstream_context_ ABSL_GUARDED_BY(upstream_mu_) = nullptr;
+  EventStream* upstream_stream_ ABSL_GUARDED_BY(upstream_mu_) = nullptr;
   std::atomic<uint64_t> last_event_id_ = 0;
   std::atomic<bool> upstream_connected_ = false;
 

@@ -15,16 +15,22 @@ std::string_view Authorization(const grpc::CallbackServerContext& context) {
 }  // namespace
 
 absl::Status AuthPolicy::CheckPush(const grpc::CallbackServerContext& context) const {
-  if (push_token_.empty() || BearerMatches(Authorization(context), push_token_)) {
-    return absl::OkStatus();
-  }
-  return absl::UnauthenticatedError("pushing needs 'authorization: Bearer <push token>'");
+  return CheckPush(Authorization(context));
 }
 
 absl::Status AuthPolicy::CheckView(const grpc::CallbackServerContext& context) const {
+  return CheckView(Authorization(context));
+}
+
+absl::Status AuthPolicy::CheckPush(std::string_view authorization) const {
+  if (push_token_.empty() || BearerMatches(authorization, push_token_)) return absl::OkStatus();
+  return absl::UnauthenticatedError("pushing needs 'authorization: Bearer <push token>'");
+}
+
+absl::Status AuthPolicy::CheckView(std::string_view authorization) const {
   if (view_token_.empty()) return absl::OkStatus();
-  const std::string_view given = Authorization(context);
-  if (BearerMatches(given, view_token_) || (!push_token_.empty() && BearerMatches(given, push_token_))) {
+  if (BearerMatches(authorization, view_token_) ||
+      (!push_token_.empty() && BearerMatches(authorization, push_token_))) {
     return absl::OkStatus();
   }
   return absl::UnauthenticatedError("viewing needs 'authorization: Bearer <view token>'");

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 
@@ -20,6 +21,11 @@ class AuthPolicy {
   // Unauthenticated when the call lacks the needed bearer token.
   [[nodiscard]] absl::Status CheckPush(const grpc::CallbackServerContext& context) const;
   [[nodiscard]] absl::Status CheckView(const grpc::CallbackServerContext& context) const;
+
+  // The same, for the value of an `authorization` header or metadata entry
+  // (the in-process gateway, which reaches the hub without gRPC).
+  [[nodiscard]] absl::Status CheckPush(std::string_view authorization) const;
+  [[nodiscard]] absl::Status CheckView(std::string_view authorization) const;
 
  private:
   const std::string push_token_;

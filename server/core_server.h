@@ -48,6 +48,7 @@ class CoreServer {
   world::WorldStore& worlds() { return *worlds_; }
   replay::ReplayHub& hub() { return *hub_; }
   nav::NavCache& nav() { return *nav_; }
+  const AuthPolicy& auth() const { return *auth_; }
 
  private:
   explicit CoreServer(CoreOptions options);

@@ -13,6 +13,7 @@
 #include "server/config.h"
 #include "server/core_metrics.h"
 #include "server/core_server.h"
+#include "server/local_replay_link.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<echelon::CoreServer> core;
   std::shared_ptr<grpc::Channel> channel;
+  std::shared_ptr<echelon::gateway::ReplayLink> replay_link;  // null: over `channel`
   if (config.core.empty()) {
     auto started = echelon::CoreServer::Start(CoreOptionsFrom(config));
     if (!started.ok()) {
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
     }
     core = *std::move(started);
     channel = core->InProcessChannel();
+    replay_link = std::make_shared<echelon::LocalReplayLink>(core->hub(), core->auth());
   } else {
     spdlog::info("gateway only, core at {}", config.core);
     channel = RemoteCoreChannel(config);
@@ -118,7 +121,7 @@ int main(int argc, char** argv) {
 
   echelon::gateway::GatewayOptions gateway_options = GatewayOptionsFrom(config);
   if (core) gateway_options.core_metrics = [&core] { return echelon::RenderCoreMetrics(*core); };
-  echelon::gateway::Gateway gateway(gateway_options, channel);
+  echelon::gateway::Gateway gateway(gateway_options, channel, replay_link);
   if (absl::Status bound = gateway.Bind(); !bound.ok()) {
     spdlog::critical("{}", bound.ToString());
     return 1;

@@ -80,8 +80,9 @@ absl::StatusOr<uint32_t> RequiredIndex(const std::optional<element>& value, std:
   return static_cast<uint32_t>(n);
 }
 
-// Fills everything but the frames from the validated body.
-absl::Status MapFields(simdjson::dom::object body, ReplayChunk& chunk) {
+// Fills everything but the frames' text from the validated body.
+absl::Status MapFields(simdjson::dom::object body, ParsedPush& push) {
+  ReplayChunk& chunk = push.chunk;
   PushFields fields;
   auto& extra = *chunk.mutable_extra()->mutable_fields();
   for (auto [key, value] : body) {
@@ -99,6 +100,7 @@ absl::Status MapFields(simdjson::dom::object body, ReplayChunk& chunk) {
   ECHELON_ASSIGN_OR_RETURN(uint32_t chunk_count, RequiredIndex(fields.chunk_count, "chunk_count"));
   ECHELON_ASSIGN_OR_RETURN(element frames, Required(fields.frames, "frames"));
   if (frames.type() != element_type::ARRAY) return FieldError("frames", "must be an array");
+  push.frame_count = frames.get_array().value_unsafe().size();
   chunk.set_replay_id(std::string(replay_id));
   chunk.set_world_ref(std::string(world_ref));
   chunk.set_chunk_index(chunk_index);
@@ -112,17 +114,22 @@ absl::Status MapFields(simdjson::dom::object body, ReplayChunk& chunk) {
 
 }  // namespace
 
-absl::StatusOr<ReplayChunk> ParsePushBody(std::string_view body) {
+absl::StatusOr<ParsedPush> ParsePush(std::string_view body) {
   internal::ParserLease parser;
   ECHELON_ASSIGN_OR_RETURN(element root, parser.ParseDom(body));
   if (root.type() != element_type::OBJECT) return absl::InvalidArgumentError("push body must be a JSON object");
-  ReplayChunk chunk;
-  ECHELON_RETURN_IF_ERROR(MapFields(internal::AsObject(root), chunk));
+  ParsedPush push;
+  ECHELON_RETURN_IF_ERROR(MapFields(internal::AsObject(root), push));
   // The DOM has no source positions; an on-demand pass over the same text
   // finds the array's span so its text is kept byte for byte, minus whitespace.
   ECHELON_ASSIGN_OR_RETURN(std::string_view frames, parser.TopLevelValueText(body, "frames"));
-  chunk.set_frames_json(internal::MinifyJson(frames));
-  return chunk;
+  push.chunk.set_frames_json(internal::MinifyJson(frames));
+  return push;
+}
+
+absl::StatusOr<ReplayChunk> ParsePushBody(std::string_view body) {
+  ECHELON_ASSIGN_OR_RETURN(ParsedPush push, ParsePush(body));
+  return std::move(push.chunk);
 }
 
 std::string ChunkToPushJson(const ReplayChunk& chunk) {

@@ -36,6 +36,16 @@ using echelon::replay::v1::ReplayChunk;
 // chunk_count is the core's job. A later duplicate key wins.
 [[nodiscard]] absl::StatusOr<ReplayChunk> ParsePushBody(std::string_view body);
 
+// A parsed push body: the chunk, whose frames_json is the body's frames array
+// already validated and minified (what FramesJsonFromChunk would make of it),
+// and the number of frames in that array. Lets a core in the same process
+// publish the frames without parsing them a second time.
+struct ParsedPush {
+  ReplayChunk chunk;
+  size_t frame_count = 0;
+};
+[[nodiscard]] absl::StatusOr<ParsedPush> ParsePush(std::string_view body);
+
 // Renders the push body for `chunk`: frames from `frames_json` when set
 // (spliced as is, so it must be a JSON array), otherwise the typed frames;
 // meta when set; `extra` keys at the top level unless they collide with the

@@ -48,6 +48,27 @@ ReplayHub::ReplayHub(HubOptions options, WorldLookup world_lookup)
 ReplayHub::~ReplayHub() { Shutdown(); }
 
 absl::StatusOr<PublishResult> ReplayHub::Publish(const v1::ReplayChunk& chunk) {
+  return PublishWith(chunk, [&]() -> absl::StatusOr<std::string> {
+    return json::FramesJsonFromChunk(chunk, options_.replays.max_frames_per_chunk);
+  });
+}
+
+absl::StatusOr<PublishResult> ReplayHub::PublishCompact(v1::ReplayChunk chunk, size_t frame_count) {
+  if (frame_count > options_.replays.max_frames_per_chunk) {
+    return absl::InvalidArgumentError(absl::StrCat("a chunk may hold at most ",
+                                                   options_.replays.max_frames_per_chunk,
+                                                   " frames, this one has ", frame_count));
+  }
+  if (chunk.frames_size() > 0) {
+    return absl::InvalidArgumentError("a chunk sets either 'frames' or 'frames_json', not both");
+  }
+  std::string* frames = chunk.mutable_frames_json();
+  if (frames->empty()) *frames = "[]";
+  return PublishWith(chunk, [frames]() -> absl::StatusOr<std::string> { return std::move(*frames); });
+}
+
+absl::StatusOr<PublishResult> ReplayHub::PublishWith(const v1::ReplayChunk& chunk,
+                                                     absl::FunctionRef<absl::StatusOr<std::string>()> frames_of) {
   ECHELON_RETURN_IF_ERROR(CheckChunkFields(chunk));
   const std::string& replay_id = chunk.replay_id();
   const uint32_t index = chunk.chunk_index();
@@ -68,8 +89,7 @@ absl::StatusOr<PublishResult> ReplayHub::Publish(const v1::ReplayChunk& chunk) {
     }
   }
 
-  ECHELON_ASSIGN_OR_RETURN(std::string frames_json,
-                           json::FramesJsonFromChunk(chunk, options_.replays.max_frames_per_chunk));
+  ECHELON_ASSIGN_OR_RETURN(std::string frames_json, frames_of());
   std::shared_ptr<const world::StoredWorld> world;
   if (!known_replay) {
     auto found = world_lookup_(chunk.world_ref());

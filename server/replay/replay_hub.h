@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "echelon/replay/v1/replay.pb.h"
@@ -66,6 +67,13 @@ class ReplayHub {
   // contradicts earlier chunks of its replay, Unavailable after Shutdown().
   [[nodiscard]] absl::StatusOr<PublishResult> Publish(const echelon::replay::v1::ReplayChunk& chunk);
 
+  // Publish() for a chunk whose frames_json this process made itself from a
+  // parsed push body (json::ParsePush: a validated, minified array of
+  // `frame_count` frames), as the in-process gateway does: the frames are
+  // moved into the event instead of being parsed and copied again.
+  [[nodiscard]] absl::StatusOr<PublishResult> PublishCompact(echelon::replay::v1::ReplayChunk chunk,
+                                                             size_t frame_count);
+
   // Registers a subscriber, its outbox pre-filled with the backlog the request
   // selects (see SubscribeRequest in replay.proto).
   std::shared_ptr<Subscription> Subscribe(const echelon::replay::v1::SubscribeRequest& request);
@@ -80,7 +88,10 @@ class ReplayHub {
   HubStats stats() const;
 
  private:
-  struct PreparedChunk;
+  // The checks and the broadcast of both Publish forms; `frames_of` yields
+  // the chunk's compact frames JSON and runs only for a chunk that is new.
+  absl::StatusOr<PublishResult> PublishWith(const echelon::replay::v1::ReplayChunk& chunk,
+                                            absl::FunctionRef<absl::StatusOr<std::string>()> frames_of);
 
   HubEventPtr MakeEvent(echelon::replay::v1::ReplayEvent event, const std::string& replay_id,
                         EventPtr without_world = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -174,6 +174,40 @@ TEST_F(ReplayHubTest, IdleReplaysExpire) {
   EXPECT_EQ(hub_->stats().replays, 0u);
 }
 
+TEST_F(ReplayHubTest, PublishCompactBroadcastsWhatPublishWould) {
+  MakeHub();
+  auto sub = hub_->Subscribe({});
+  v1::ReplayChunk chunk = Chunk("r", 0, 2);
+  const std::string frames = chunk.frames_json();
+  ASSERT_TRUE(hub_->PublishCompact(chunk, 1).ok());
+  ASSERT_TRUE(hub_->Publish(Chunk("r", 1, 2)).ok());
+  auto events = Drain(*sub);
+  ASSERT_EQ(Kinds(events), "S01E");
+  EXPECT_EQ(events[1]->replay_chunk().frames_json(), frames);
+  EXPECT_EQ(events[2]->replay_chunk().frames_json(), frames);
+  // A re-send through either door is a duplicate, not a second broadcast.
+  auto again = hub_->PublishCompact(Chunk("r", 0, 2), 1);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+}
+
+TEST_F(ReplayHubTest, PublishCompactEnforcesTheFrameLimitAndOneFramesForm) {
+  HubOptions options;
+  options.replays.max_frames_per_chunk = 3;
+  MakeHub(options);
+  EXPECT_EQ(hub_->PublishCompact(Chunk("r", 0, 2), 4).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ReplayChunk both = Chunk("r", 0, 2);
+  both.add_frames();
+  EXPECT_EQ(hub_->PublishCompact(both, 1).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ReplayChunk empty = Chunk("r", 0, 2);
+  empty.clear_frames_json();
+  auto sub = hub_->Subscribe({});
+  ASSERT_TRUE(hub_->PublishCompact(empty, 0).ok());
+  auto events = Drain(*sub);
+  ASSERT_EQ(Kinds(events), "S0");
+  EXPECT_EQ(events[1]->replay_chunk().frames_json(), "[]");
+}
+
 TEST_F(ReplayHubTest, ShutdownClosesSubscribersAndRefusesPublishes) {
   MakeHub();
   auto sub = hub_->Subscribe({});

@@ -55,6 +55,17 @@ std::string ErrorOf(std::string_view body) {
   return std::string(chunk.status().message());
 }
 
+TEST(ChunkCodecTest, ParsePushCountsTheFramesAndKeepsThemCompact) {
+  absl::StatusOr<ParsedPush> push = ParsePush(Body());
+  ASSERT_TRUE(push.ok()) << push.status();
+  EXPECT_EQ(push->frame_count, 2u);
+  // What the core's own check would make of them: nothing left to do.
+  absl::StatusOr<std::string> compact = FramesJsonFromChunk(push->chunk);
+  ASSERT_TRUE(compact.ok()) << compact.status();
+  EXPECT_EQ(push->chunk.frames_json(), *compact);
+  EXPECT_EQ(ParsePush(Body("[]"))->frame_count, 0u);
+}
+
 TEST(ChunkCodecTest, ParsesAPrettyPrintedBody) {
   absl::StatusOr<ReplayChunk> chunk = ParsePushBody(Body());
   ASSERT_TRUE(chunk.ok()) << chunk.status();

@@ -1,0 +1,68 @@
+#include "gateway/grpc_replay_link.h"
+
+#include "common/grpc_status.h"
+
+namespace echelon::gateway {
+
+namespace v1 = echelon::replay::v1;
+
+namespace {
+
+// Initial metadata the core sends once it has accepted a Subscribe
+// (server/replay/replay_service.h).
+constexpr char kSubscribedMetadataKey[] = "echelon-subscribed";
+
+void AddAuthorization(grpc::ClientContext& context, std::string_view authorization) {
+  if (!authorization.empty()) context.AddMetadata("authorization", std::string(authorization));
+}
+
+class GrpcEventStream final : public EventStream {
+ public:
+  GrpcEventStream(v1::ReplayService::Stub& stub, const v1::SubscribeRequest& request,
+                  std::string_view authorization) {
+    AddAuthorization(context_, authorization);
+    reader_ = stub.Subscribe(&context_, request);
+  }
+
+  bool WaitSubscribed() override {
+    reader_->WaitForInitialMetadata();
+    return context_.GetServerInitialMetadata().count(kSubscribedMetadataKey) > 0;
+  }
+
+  bool Next(SharedEvent* event) override {
+    auto next = std::make_shared<v1::ReplayEvent>();
+    if (!reader_->Read(next.get())) return false;
+    *event = std::move(next);
+    return true;
+  }
+
+  void Cancel() override { context_.TryCancel(); }
+
+  absl::Status Finish() override { return FromGrpcStatus(reader_->Finish()); }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::ReplayEvent>> reader_;
+};
+
+}  // namespace
+
+GrpcReplayLink::GrpcReplayLink(std::shared_ptr<grpc::Channel> channel, absl::Duration push_deadline)
+    : stub_(v1::ReplayService::NewStub(std::move(channel))), push_deadline_(push_deadline) {}
+
+absl::StatusOr<v1::PushAck> GrpcReplayLink::Push(json::ParsedPush push, std::string_view authorization) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + push_deadline_));
+  AddAuthorization(context, authorization);
+  v1::PushAck ack;
+  grpc::Status status = stub_->Push(&context, push.chunk, &ack);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return ack;
+}
+
+std::unique_ptr<EventStream> GrpcReplayLink::Subscribe(const v1::SubscribeRequest& request,
+                                                       std::string_view authorization) {
+  return std::make_unique<GrpcEventStream>(*stub_, request, authorization);
+}
+
+}  // namespace echelon::gateway
