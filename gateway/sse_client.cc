@@ -27,12 +27,12 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
     // Tells EventSource how soon to reconnect, and flushes the headers now
     // so the browser sees the connection open before the first event.
     greeted_ = true;
-    static const std::string kGreeting = HttpChunk("retry: 1000\n: connected\n\n");
+    static const SseFrame kGreeting = HttpChunk("retry: 1000\n: connected\n\n");
     return Write(sink, kGreeting);
   }
   if (catching_up_ != nullptr && WriteCatchUpEvent(sink)) return !outbox_.closed();
   while (true) {
-    std::optional<Outbox<std::string>::Item> item = outbox_.PopWait(kLivenessProbeInterval);
+    std::optional<Outbox<SseFrame>::Item> item = outbox_.PopWait(kLivenessProbeInterval);
     if (!item) {
       if (outbox_.closed()) return false;
       // A write is the only way to learn that the viewer went away (the
@@ -40,7 +40,7 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
       // one-byte comment every second: a dead viewer frees its slot within
       // about two seconds instead of a keepalive period.
       const bool keepalive_due = absl::Now() - last_write_ >= keepalive;
-      static const std::string kProbe = HttpChunk(":\n");
+      static const SseFrame kProbe = HttpChunk(":\n");
       return Write(sink, keepalive_due ? HttpChunk(SseKeepalive()) : kProbe);
     }
     if (item->id <= last_sent_id_) continue;  // already sent during catch-up
@@ -60,13 +60,16 @@ bool SseClient::WriteCatchUpEvent(httplib::DataSink& sink) {
     return false;
   }
   last_sent_id_ = event->id();
-  if (!Write(sink, *EncodeSseChunk(*event))) outbox_.Close("socket write failed");
+  if (!Write(sink, *EncodeSseChunk(std::move(event)))) outbox_.Close("socket write failed");
   return true;
 }
 
-bool SseClient::Write(httplib::DataSink& sink, const std::string& chunk) {
+bool SseClient::Write(httplib::DataSink& sink, const SseFrame& chunk) {
   const absl::Time started = absl::Now();
-  if (!sink.write(chunk.data(), chunk.size())) {
+  // A replay_chunk's frames are written from the shared event itself,
+  // between the head and the tail (sse_encoder.h).
+  const auto write = [&sink](std::string_view part) { return part.empty() || sink.write(part.data(), part.size()); };
+  if (!write(chunk.head) || !write(chunk.body) || !write(chunk.tail)) {
     // cpp-httplib gives up on a write after the server's write timeout (set
     // to the broadcast timeout): a failure that took that long is a viewer
     // that stopped reading, not one that left.
@@ -78,7 +81,7 @@ bool SseClient::Write(httplib::DataSink& sink, const std::string& chunk) {
     }
     return false;
   }
-  const size_t sse_bytes = HttpChunkPayloadSize(chunk);
+  const size_t sse_bytes = chunk.sse_size;
   bytes_sent_.fetch_add(sse_bytes, std::memory_order_relaxed);
   if (sse_bytes > 2) last_write_ = absl::Now();
   return true;

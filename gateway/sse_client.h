@@ -37,7 +37,7 @@ class SseClient {
 
   uint64_t serial() const { return serial_; }
   bool omit_world() const { return omit_world_; }
-  Outbox<std::string>& outbox() { return outbox_; }
+  Outbox<SseFrame>& outbox() { return outbox_; }
 
   // Starts the catch-up stream (called once, before the first WriteNext).
   void StartCatchUp(ReplayLink& core, uint64_t after_id, const std::string& auth_metadata);
@@ -60,12 +60,12 @@ class SseClient {
  private:
   bool WriteCatchUpEvent(httplib::DataSink& sink);
   // Writes one HTTP chunk (sse_encoder.h) of SSE text.
-  bool Write(httplib::DataSink& sink, const std::string& chunk);
+  bool Write(httplib::DataSink& sink, const SseFrame& chunk);
 
   const uint64_t serial_;
   const bool omit_world_;
   const absl::Duration write_timeout_;
-  Outbox<std::string> outbox_;
+  Outbox<SseFrame> outbox_;
   std::atomic<bool> dropped_as_slow_ = false;
 
   // Set once by the worker (StartCatchUp), kept until the client is gone so

@@ -107,7 +107,7 @@ void SseHub::ReadUpstream() {
   while (stream->Next(&event)) {
     upstream_connected_ = true;
     last_event_id_ = event->id();
-    Fanout(*event);
+    Fanout(std::move(event));
   }
   const absl::Status status = stream->Finish();
   upstream_connected_ = false;
@@ -120,18 +120,20 @@ void SseHub::ReadUpstream() {
   }
 }
 
-void SseHub::Fanout(const v1::ReplayEvent& event) {
+void SseHub::Fanout(SharedEvent event) {
   // Framed once per form, ready for the socket (an HTTP chunk); each
   // viewer's outbox holds a pointer, not a copy.
-  const SseBytes with_world = EncodeSseChunk(event);
-  SseBytes without_world = with_world;
-  if (event.has_replay_start() && !event.replay_start().world_json().empty()) {
-    v1::ReplayEvent lean = event;
-    lean.mutable_replay_start()->clear_world_json();
-    without_world = EncodeSseChunk(lean);
+  const uint64_t id = event->id();
+  SseBytes without_world;
+  if (event->has_replay_start() && !event->replay_start().world_json().empty()) {
+    auto lean = std::make_shared<v1::ReplayEvent>(*event);
+    lean->mutable_replay_start()->clear_world_json();
+    without_world = EncodeSseChunk(std::move(lean));
   }
-  const size_t with_world_size = HttpChunkPayloadSize(*with_world);
-  const size_t without_world_size = HttpChunkPayloadSize(*without_world);
+  const SseBytes with_world = EncodeSseChunk(std::move(event));
+  if (!without_world) without_world = with_world;
+  const size_t with_world_size = with_world->sse_size;
+  const size_t without_world_size = without_world->sse_size;
 
   absl::MutexLock lock(&mu_);
   ++events_;
@@ -139,7 +141,7 @@ void SseHub::Fanout(const v1::ReplayEvent& event) {
   for (const auto& client : clients_) {
     const bool omit = client->omit_world();
     const SseBytes& bytes = omit ? without_world : with_world;
-    if (client->outbox().Push(bytes, omit ? without_world_size : with_world_size, event.id()) ==
+    if (client->outbox().Push(bytes, omit ? without_world_size : with_world_size, id) ==
         PushResult::kOverflowed) {
       client->MarkDroppedAsSlow();
     }

@@ -62,7 +62,7 @@ class SseHub {
   void RunUpstream();
   // One upstream session; returns when the stream ends.
   void ReadUpstream();
-  void Fanout(const echelon::replay::v1::ReplayEvent& event);
+  void Fanout(SharedEvent event);
 
   const SseHubOptions options_;
   const std::shared_ptr<ReplayLink> core_;

@@ -50,12 +50,17 @@ void WriteStart(const ReplayStart& start, JsonWriter& writer) {
   internal::WriteStructFields(start.extra(), writer, IsReplayStartKey);
 }
 
-void WriteChunk(const ReplayChunkEvent& chunk, JsonWriter& writer) {
+// Everything of a replay_chunk's object up to the value of "frames", its last key.
+void WriteChunkUpToFrames(const ReplayChunkEvent& chunk, JsonWriter& writer) {
   writer.Key("replay_id");
   writer.String(chunk.replay_id());
   writer.Key("chunk_index");
   writer.Int(chunk.chunk_index());
   writer.Key("frames");
+}
+
+void WriteChunk(const ReplayChunkEvent& chunk, JsonWriter& writer) {
+  WriteChunkUpToFrames(chunk, writer);
   WriteRaw(chunk.frames_json(), "[]", writer);
 }
 
@@ -95,6 +100,17 @@ void AppendEventDataJson(const ReplayEvent& event, std::string& out) {
     case ReplayEvent::KIND_NOT_SET: break;
   }
   writer.EndObject();
+}
+
+bool AppendChunkDataJsonAroundFrames(const ReplayEvent& event, std::string& before, std::string& after) {
+  if (!event.has_replay_chunk()) return false;
+  const std::string& frames = event.replay_chunk().frames_json();
+  if (frames.empty() || HasLineBreak(frames)) return false;
+  JsonWriter writer(before);
+  writer.BeginObject();
+  WriteChunkUpToFrames(event.replay_chunk(), writer);
+  after.push_back('}');
+  return true;
 }
 
 std::string EventDataJson(const ReplayEvent& event) {

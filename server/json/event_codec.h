@@ -38,4 +38,12 @@ void AppendEventDataJson(const ReplayEvent& event, std::string& out);
 
 std::string EventDataJson(const ReplayEvent& event);
 
+// For a replay_chunk whose frames_json can be spliced as it is (non-empty,
+// one line): appends the data JSON's text before the frames to `before` and
+// after them to `after`, so that before + frames_json + after is what
+// AppendEventDataJson writes, and returns true. Lets the SSE fan-out send the
+// frames from the event itself instead of a copy. False (nothing appended)
+// for every other event.
+bool AppendChunkDataJsonAroundFrames(const ReplayEvent& event, std::string& before, std::string& after);
+
 }  // namespace echelon::json
