@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/local_replay_link.h"
 #include "server/nav/nav_service.h"
 #include "server/replay/replay_service.h"
 #include "server/world/world_service.h"
@@ -62,6 +63,10 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
     spdlog::info("gRPC core listening on port {}", core->grpc_port_);
   }
   return core;
+}
+
+std::shared_ptr<gateway::ReplayLink> CoreServer::InProcessReplayLink() {
+  return std::make_shared<LocalReplayLink>(*hub_, *auth_);
 }
 
 CoreServer::~CoreServer() { Shutdown(absl::Seconds(1)); }

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "gateway/replay_link.h"
 #include "server/auth_policy.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
@@ -40,6 +41,9 @@ class CoreServer {
 
   // A channel to this server that never leaves the process.
   std::shared_ptr<grpc::Channel> InProcessChannel();
+  // The replay hot path for a gateway in this process: direct calls into the
+  // hub instead of gRPC (server/local_replay_link.h).
+  std::shared_ptr<gateway::ReplayLink> InProcessReplayLink();
   int grpc_port() const { return grpc_port_; }
 
   // Ends every stream, then stops within `grace`.
@@ -48,7 +52,6 @@ class CoreServer {
   world::WorldStore& worlds() { return *worlds_; }
   replay::ReplayHub& hub() { return *hub_; }
   nav::NavCache& nav() { return *nav_; }
-  const AuthPolicy& auth() const { return *auth_; }
 
  private:
   explicit CoreServer(CoreOptions options);

@@ -13,7 +13,6 @@
 #include "server/config.h"
 #include "server/core_metrics.h"
 #include "server/core_server.h"
-#include "server/local_replay_link.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -113,7 +112,7 @@ int main(int argc, char** argv) {
     }
     core = *std::move(started);
     channel = core->InProcessChannel();
-    replay_link = std::make_shared<echelon::LocalReplayLink>(core->hub(), core->auth());
+    replay_link = core->InProcessReplayLink();
   } else {
     spdlog::info("gateway only, core at {}", config.core);
     channel = RemoteCoreChannel(config);

@@ -38,7 +38,8 @@ Target& StartOnce() {
     options.port = 0;
     options.max_body_bytes = 1u << 20;
     options.max_decompressed_bytes = 4u << 20;
-    t->gateway = std::make_unique<echelon::gateway::Gateway>(options, t->core->InProcessChannel());
+    t->gateway = std::make_unique<echelon::gateway::Gateway>(options, t->core->InProcessChannel(),
+                                                             t->core->InProcessReplayLink());
     if (!t->gateway->Bind().ok()) abort();
     t->port = t->gateway->port();
     t->serving = std::thread([t] { t->gateway->Serve(); });

@@ -246,7 +246,7 @@ void BenchHttp(const Fixtures& fixtures, const std::string& hash, int lookups, i
   gateway::GatewayOptions options;
   options.host = "127.0.0.1";
   options.port = 0;
-  gateway::Gateway gw(options, core->InProcessChannel());
+  gateway::Gateway gw(options, core->InProcessChannel(), core->InProcessReplayLink());
   if (!gw.Bind().ok()) throw std::runtime_error("cannot bind the gateway");
   std::thread serving([&gw] { gw.Serve(); });
 
