@@ -1,6 +1,7 @@
 // /worlds/{hash}: HEAD (is it stored?), GET (content-addressed, cacheable,
 // gzip when accepted) and PUT (store; the core re-checks the hash).
 #include "absl/strings/match.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/json_writer.h"
@@ -37,6 +38,12 @@ void Gateway::RegisterWorldRoutes() {
   http_.Get(kWorldPath, [this](const httplib::Request& req, httplib::Response& res) {
     if (!Authorized(req, res, options_.view_token)) return;
     const std::string hash = req.matches[1];
+    if (!world::IsWellFormedWorldHash(hash)) {
+      // Nothing is stored under it, and it may not even be text (the core's
+      // protobuf strings must be UTF-8): answer without asking the core.
+      return SetError(res, 404, absl::StrCat("world '", absl::CHexEscape(hash),
+                                             "' is not stored (a world hash is 16 lowercase hex digits)"));
+    }
     if (req.method == "HEAD") {
       v1::HasWorldRequest request;
       request.set_world_hash(hash);
@@ -71,7 +78,8 @@ void Gateway::RegisterWorldRoutes() {
                                const httplib::ContentReader& reader) {
     const std::string hash = req.matches[1];
     if (!world::IsWellFormedWorldHash(hash)) {
-      return SetError(res, 400, absl::StrCat("'", hash, "' is not a world hash (16 lowercase hex digits)"));
+      return SetError(res, 400,
+                      absl::StrCat("'", absl::CHexEscape(hash), "' is not a world hash (16 lowercase hex digits)"));
     }
     absl::StatusOr<std::string> body = ReadBody(req, reader, body_limits());
     if (!body.ok()) return SetError(res, body.status());

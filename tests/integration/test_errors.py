@@ -50,6 +50,17 @@ def test_get_unknown_world_is_404(server):
     assert server.request("HEAD", "/worlds/0123456789abcdef")[0] == 404
 
 
+@pytest.mark.parametrize("path", ["/worlds/ab%FF%FE", "/worlds/not-a-hash", "/worlds/0123456789ABCDEF"])
+def test_malformed_world_hash_is_404_or_400_with_a_readable_detail(server, path):
+    # Not text, or not a hash: nothing can be stored under it. The answer is
+    # valid JSON whatever bytes the path held.
+    _, detail = detail_of(server, "GET", path, expect=404)
+    assert "16 lowercase hex digits" in detail
+    assert server.request("HEAD", path)[0] == 404
+    _, detail = detail_of(server, "PUT", path, b"{}", expect=400)
+    assert "16 lowercase hex digits" in detail
+
+
 @pytest.mark.parametrize("method,path", [("GET", "/push"), ("POST", "/events"), ("DELETE", "/worlds/0123456789abcdef"),
                                          ("GET", "/nav/graph"), ("PUT", "/health")])
 def test_wrong_method_is_405(server, method, path):
