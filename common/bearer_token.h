@@ -18,4 +18,14 @@ inline bool BearerMatches(std::string_view authorization, std::string_view token
          CRYPTO_memcmp(authorization.data(), expected.data(), expected.size()) == 0;
 }
 
+// True when `value` may travel as gRPC metadata: printable ASCII only. gRPC
+// aborts the process on any other byte in a metadata value, so a header from
+// a client is checked with this before it is forwarded to the core.
+inline bool IsValidMetadataValue(std::string_view value) {
+  for (const char c : value) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 }  // namespace echelon

@@ -104,8 +104,12 @@ void Gateway::RegisterMethodGuards() {
 std::unique_ptr<grpc::ClientContext> Gateway::CoreContext(const httplib::Request& req) const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.core_deadline));
+  // A header gRPC cannot carry is not forwarded: a core with tokens then
+  // answers 401, one without needs none.
   const std::string authorization = req.get_header_value("Authorization");
-  if (!authorization.empty()) context->AddMetadata("authorization", authorization);
+  if (!authorization.empty() && IsValidMetadataValue(authorization)) {
+    context->AddMetadata("authorization", authorization);
+  }
   return context;
 }
 

@@ -1,5 +1,6 @@
 #include "gateway/grpc_replay_link.h"
 
+#include "common/bearer_token.h"
 #include "common/grpc_status.h"
 
 namespace echelon::gateway {
@@ -13,7 +14,11 @@ namespace {
 constexpr char kSubscribedMetadataKey[] = "echelon-subscribed";
 
 void AddAuthorization(grpc::ClientContext& context, std::string_view authorization) {
-  if (!authorization.empty()) context.AddMetadata("authorization", std::string(authorization));
+  // gRPC aborts on a metadata value it cannot carry; such a header is not
+  // forwarded (a core with tokens then refuses the call, as it should).
+  if (!authorization.empty() && IsValidMetadataValue(authorization)) {
+    context.AddMetadata("authorization", std::string(authorization));
+  }
 }
 
 class GrpcEventStream final : public EventStream {

@@ -48,10 +48,19 @@ ConfigResult ParseConfig(int argc, char** argv) {
                  "Largest gzip request body once decompressed (MB); larger gets 413")
       ->envname("ECHELON_MAX_DECOMPRESSED_MB")->capture_default_str()->check(CLI::Range(1, 16384));
 
+  // Tokens travel in HTTP headers and gRPC metadata: printable ASCII only.
+  const CLI::Validator printable_ascii(
+      [](std::string& token) -> std::string {
+        for (const char ch : token) {
+          if (ch < 0x21 || ch > 0x7e) return "a token may only hold printable ASCII without spaces";
+        }
+        return "";
+      },
+      "TOKEN");
   app.add_option("--push-token", c.push_token, "Bearer token required to push and put worlds")
-      ->envname("ECHELON_PUSH_TOKEN");
+      ->envname("ECHELON_PUSH_TOKEN")->check(printable_ascii);
   app.add_option("--view-token", c.view_token, "Bearer token required to view")
-      ->envname("ECHELON_VIEW_TOKEN");
+      ->envname("ECHELON_VIEW_TOKEN")->check(printable_ascii);
 
   app.add_option("--viewer-dir", c.viewer_dir,
                  "Serve the viewer from this folder instead of the embedded copy")

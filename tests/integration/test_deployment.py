@@ -16,6 +16,9 @@ def test_help_lists_every_setting():
         assert flag in out.stdout, flag
     bad = subprocess.run([server_binary(), "--port", "nope"], capture_output=True, text=True, timeout=10)
     assert bad.returncode != 0 and bad.stderr
+    # A token must fit in a header and gRPC metadata.
+    bad = subprocess.run([server_binary(), "--push-token", "two words"], capture_output=True, text=True, timeout=10)
+    assert bad.returncode != 0 and "printable ASCII" in bad.stderr
 
 
 def test_gateways_against_one_core_all_see_the_pushes():

@@ -1,4 +1,5 @@
 """Slow viewers, viewer limit, late joiners, resume, auth, limits, shutdown."""
+import contextlib
 import gzip
 import json
 import re
@@ -196,6 +197,44 @@ def test_push_token_is_required_for_pushing_and_not_for_viewing():
                                                    frames_json=b"[]"), metadata=[("authorization", "Bearer s3cret")])
             assert ack.replay_id == "b"
         assert "s3cret" not in server.logs()
+
+
+# gRPC aborts the process on a metadata value that is not printable ASCII;
+# the gateway must never forward such an Authorization header to the core.
+UNSENDABLE_AUTHORIZATION = {"Authorization": "Bearer \xff\x01s3cret"}
+
+
+def _requests_with_unsendable_authorization(server, h, world_body):
+    chunk = json.dumps({"replay_id": "x", "world_ref": h, "chunk_index": 0, "chunk_count": 1, "frames": []}).encode()
+    return [
+        server.request("PUT", f"/worlds/{h}", world_body, UNSENDABLE_AUTHORIZATION)[0],
+        server.request("GET", f"/worlds/{h}", None, UNSENDABLE_AUTHORIZATION)[0],
+        server.request("HEAD", f"/worlds/{h}", None, UNSENDABLE_AUTHORIZATION)[0],
+        server.request("POST", "/push", chunk, UNSENDABLE_AUTHORIZATION)[0],
+        server.request("POST", "/nav/graph", {"world_ref": h}, UNSENDABLE_AUTHORIZATION)[0],
+    ]
+
+
+@pytest.mark.parametrize("gateway_alone", [False, True], ids=["one-process", "gateway-with-core"])
+def test_authorization_header_grpc_cannot_carry_is_refused_not_fatal(gateway_alone):
+    world = load_replay()["world"]
+    h = world_hash(world)
+    body = json.dumps(world).encode()
+    env = {"ECHELON_PUSH_TOKEN": "s3cret"}
+    with Server(env=env) as core:
+        server = Server("--core", core.grpc_target, env=env) if gateway_alone else core
+        with server if gateway_alone else contextlib.nullcontext(core):
+            statuses = _requests_with_unsendable_authorization(server, h, body)
+            assert statuses[0] == 401 and statuses[3] == 401, statuses
+            assert all(status in (401, 404, 422) for status in statuses), statuses
+            assert server.health()["status"] == "ok"
+            assert core.health()["status"] == "ok"
+    # Without tokens the header does not matter at all.
+    with Server() as server:
+        statuses = _requests_with_unsendable_authorization(server, h, body)
+        assert statuses[:3] == [200, 200, 200], statuses
+        assert statuses[3] == 200, statuses
+        assert server.health()["status"] == "ok"
 
 
 def test_view_token_closes_viewing():
