@@ -8,12 +8,16 @@
 //   - bytes delivered, and (--verify) that every reader got every chunk's
 //     frames byte for byte as pushed (the push is compact JSON, the server
 //     keeps it as is).
+// With --stalled K, K more viewers connect and then stop reading for good:
+// the N healthy readers' figures must not change (the server drops the
+// stalled ones after its broadcast timeout and never waits for them).
 // The floor is measured in the same run: the same number of readers fed the
 // very bytes one reader got from the server, by a trivial in-process writer
 // (floor_writer.h); each pass prints its time as a multiple of that floor.
 //
 //   bench_fanout --mb 50 --readers 16 --transport both --verify
-//   bench_fanout --table --mb 50          # 1, 4, 16 readers; 64 over 4 gateways
+//   bench_fanout --table --mb 50          # 1, 4, 16 (+4 stalled) readers; 64 over 4 gateways
+//   bench_fanout --mb 50 --readers 16 --stalled 4
 //   bench_fanout --mb 5 --readers 4 --verify   # the CI smoke (ctest bench_fanout_smoke)
 //
 // Exit: 0 done (and verified), 1 a reader's stream was wrong, 2 setup failed.
@@ -24,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -40,6 +45,7 @@
 #include "tools/bench_fanout/floor_writer.h"
 #include "tools/load/chunk_sender.h"
 #include "tools/load/event_fields.h"
+#include "tools/load/net.h"
 #include "tools/load/replay_source.h"
 #include "tools/load/rss_sampler.h"
 #include "tools/load/server_launcher.h"
@@ -56,6 +62,7 @@ struct BenchOptions {
   uint64_t seed = 1;
   int readers = 16;
   int gateways = 0;
+  int stalled = 0;
   std::string transport = "both";
   bool verify = false;
   bool discard = false;
@@ -71,6 +78,7 @@ struct BenchOptions {
 struct Scenario {
   int readers = 16;
   int gateways = 0;  // 0: readers on the core's own gateway
+  int stalled = 0;   // viewers that stop reading, on top of `readers`
 };
 
 struct PassResult {
@@ -82,6 +90,7 @@ struct PassResult {
   int64_t peak_kb = 0;
   double cpu_s = 0;  // server CPU (all processes) from first push to last replay_end
   uint64_t delivered = 0;
+  int stalled_dropped = 0;  // stalled viewers the server closed
   std::string verdict = "-";
   bool failed = false;
 };
@@ -100,11 +109,29 @@ struct Cluster {
   int reader_port(int i) const {
     return gateways.empty() ? core->http_port() : gateways[i % gateways.size()]->http_port();
   }
+  std::vector<int> http_ports() const {
+    std::vector<int> ports = {core->http_port()};
+    for (const auto& g : gateways) ports.push_back(g->http_port());
+    return ports;
+  }
   void Stop() {
     for (auto& g : gateways) g->Stop();
     core->Stop();
   }
 };
+
+// Viewers the gateways have dropped as slow, from their /metrics.
+int SlowDrops(const Cluster& cluster) {
+  int total = 0;
+  for (int port : cluster.http_ports()) {
+    absl::StatusOr<load::HttpAnswer> answer = load::HttpGet("127.0.0.1", port, "/metrics");
+    if (!answer.ok()) continue;
+    const std::string_view name = "\nechelon_sse_slow_drops_total ";
+    const size_t at = answer->body.find(name);
+    if (at != std::string::npos) total += std::atoi(answer->body.c_str() + at + name.size());
+  }
+  return total;
+}
 
 double ClusterCpuSeconds(const Cluster& cluster) {
   double total = 0;
@@ -113,7 +140,8 @@ double ClusterCpuSeconds(const Cluster& cluster) {
 }
 
 absl::StatusOr<Cluster> StartCluster(const BenchOptions& o, const Scenario& s) {
-  const int per_gateway = s.gateways > 0 ? (s.readers + s.gateways - 1) / s.gateways : s.readers;
+  const int viewers = s.readers + s.stalled;
+  const int per_gateway = s.gateways > 0 ? (viewers + s.gateways - 1) / s.gateways : viewers;
   load::ServerSpec spec;
   spec.binary = o.server_bin;
   spec.extra_args = {"--sse-max-clients", absl::StrCat(std::max(16, per_gateway))};
@@ -258,6 +286,22 @@ std::string Verify(const ReaderSet& readers, const load::PushableReplay& replay,
   return verdict;
 }
 
+// Viewers that take the greeting, then nothing: their socket buffers fill and
+// the server must drop them without slowing anyone else down.
+std::vector<std::unique_ptr<load::SseReader>> StartStalledViewers(const Scenario& s, const Cluster& cluster) {
+  std::vector<std::unique_ptr<load::SseReader>> stalled;
+  for (int i = 0; i < s.stalled; ++i) {
+    load::SseReaderOptions options;
+    options.port = cluster.reader_port(s.readers + i);
+    options.stall_after_bytes = 1;
+    options.stall_for = absl::Hours(1);
+    stalled.push_back(std::make_unique<load::SseReader>(options));
+    stalled.back()->Start();
+  }
+  for (auto& viewer : stalled) viewer->WaitConnected(absl::Seconds(10));
+  return stalled;
+}
+
 // One pass against the server; `wire` receives reader 0's raw stream.
 absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::PushableReplay& replay,
                                          load::Transport transport, const Scenario& s, std::string* wire) {
@@ -273,6 +317,7 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
 
   ReaderSet readers(s.readers, !o.discard, wire != nullptr, [&](int i) { return cluster->reader_port(i); });
   if (absl::Status connected = readers.Connect(); !connected.ok()) return connected;
+  std::vector<std::unique_ptr<load::SseReader>> stalled = StartStalledViewers(s, *cluster);
   load::RssSampler rss(cluster->pids(), absl::Milliseconds(5));
   absl::SleepFor(absl::Milliseconds(200));  // let the joins settle before "idle"
   PassResult result;
@@ -303,7 +348,16 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
   rss.Stop();
   profiler.reset();
 
+  if (!stalled.empty()) {
+    // A stalled viewer is dropped when a write to it has waited for the
+    // broadcast timeout (1 s by default); give that a few seconds.
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while ((result.stalled_dropped = SlowDrops(*cluster)) < s.stalled && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
   readers.Stop();
+  for (auto& viewer : stalled) viewer->Stop();
   cluster->Stop();
   result.delivered = readers.wire_bytes();
   result.verdict = Verify(readers, replay, replay_id, !o.discard, result.failed);
@@ -337,9 +391,13 @@ double Percentile(std::vector<double> values, double p) {
 }
 
 std::string Row(const PassResult& r, double floor_s) {
-  const std::string readers = r.scenario.gateways > 0
-                                  ? absl::StrCat(r.scenario.readers, " over ", r.scenario.gateways, " gw")
-                                  : absl::StrCat(r.scenario.readers);
+  std::string readers = r.scenario.gateways > 0
+                            ? absl::StrCat(r.scenario.readers, " over ", r.scenario.gateways, " gw")
+                            : absl::StrCat(r.scenario.readers);
+  if (r.scenario.stalled > 0) {
+    absl::StrAppend(&readers, " + ", r.scenario.stalled, " stalled");
+    if (r.what != "floor") absl::StrAppend(&readers, " (", r.stalled_dropped, " dropped)");
+  }
   if (r.what == "floor") {
     return absl::StrFormat("| %s | floor | %.3f | 1.00 | - | - | - | - | - | %.0f | - |", readers, r.e2e_s,
                            r.delivered / 1e6);
@@ -403,8 +461,8 @@ int Run(const BenchOptions& o) {
       "| readers | path | end to end (s) | x floor | server CPU (s) | push p50 (ms) | push max (ms) | idle RSS (MB) | "
       "peak RSS (MB) | delivered (MB) | verified |\n|---|---|---|---|---|---|---|---|---|---|---|";
   std::printf("%s\n", kHeader);
-  std::vector<Scenario> scenarios = {{o.readers, o.gateways}};
-  if (o.table) scenarios = {{1, 0}, {4, 0}, {16, 0}, {64, 4}};
+  std::vector<Scenario> scenarios = {{o.readers, o.gateways, o.stalled}};
+  if (o.table) scenarios = {{1, 0}, {4, 0}, {16, 0}, {16, 0, 4}, {64, 4}};
   std::vector<std::string> rows;
   bool ok = true;
   for (const Scenario& s : scenarios) {
@@ -440,9 +498,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 64));
   app.add_option("--transport", o.transport, "Push over http, grpc or both")
       ->check(CLI::IsMember({"http", "grpc", "both"}))->capture_default_str();
+  app.add_option("--stalled", o.stalled, "Extra viewers that connect and then stop reading")
+      ->capture_default_str()->check(CLI::Range(0, 1024));
   app.add_flag("--verify", o.verify, "Exit 1 unless every reader got exactly what was pushed");
   app.add_flag("--discard", o.discard, "Readers discard the data (count events only) instead of storing it");
-  app.add_flag("--table", o.table, "Scaling table: 1, 4, 16 readers; 64 readers over 4 gateways");
+  app.add_flag("--table", o.table, "Scaling table: 1, 4, 16 (+4 stalled) readers; 64 readers over 4 gateways");
   app.add_option("--repeat", o.repeat, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 100));
   app.add_option("--perf-out", o.perf_out, "Record each push pass with perf record -g into FILE.<transport>");
   app.add_option("--log-dir", o.log_dir, "Where the servers' logs go")->capture_default_str();
