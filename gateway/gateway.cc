@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/bearer_token.h"
+#include "common/grpc_metadata.h"
 #include "gateway/grpc_replay_link.h"
 #include "gateway/http_errors.h"
 #include "spdlog/spdlog.h"
@@ -104,12 +105,7 @@ void Gateway::RegisterMethodGuards() {
 std::unique_ptr<grpc::ClientContext> Gateway::CoreContext(const httplib::Request& req) const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.core_deadline));
-  // A header gRPC cannot carry is not forwarded: a core with tokens then
-  // answers 401, one without needs none.
-  const std::string authorization = req.get_header_value("Authorization");
-  if (!authorization.empty() && IsValidMetadataValue(authorization)) {
-    context->AddMetadata("authorization", authorization);
-  }
+  AddAuthorizationMetadata(*context, req.get_header_value("Authorization"));
   return context;
 }
 

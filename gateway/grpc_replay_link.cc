@@ -1,6 +1,6 @@
 #include "gateway/grpc_replay_link.h"
 
-#include "common/bearer_token.h"
+#include "common/grpc_metadata.h"
 #include "common/grpc_status.h"
 
 namespace echelon::gateway {
@@ -9,23 +9,11 @@ namespace v1 = echelon::replay::v1;
 
 namespace {
 
-// Initial metadata the core sends once it has accepted a Subscribe
-// (server/replay/replay_service.h).
-constexpr char kSubscribedMetadataKey[] = "echelon-subscribed";
-
-void AddAuthorization(grpc::ClientContext& context, std::string_view authorization) {
-  // gRPC aborts on a metadata value it cannot carry; such a header is not
-  // forwarded (a core with tokens then refuses the call, as it should).
-  if (!authorization.empty() && IsValidMetadataValue(authorization)) {
-    context.AddMetadata("authorization", std::string(authorization));
-  }
-}
-
 class GrpcEventStream final : public EventStream {
  public:
   GrpcEventStream(v1::ReplayService::Stub& stub, const v1::SubscribeRequest& request,
                   std::string_view authorization) {
-    AddAuthorization(context_, authorization);
+    AddAuthorizationMetadata(context_, authorization);
     reader_ = stub.Subscribe(&context_, request);
   }
 
@@ -58,7 +46,7 @@ GrpcReplayLink::GrpcReplayLink(std::shared_ptr<grpc::Channel> channel, absl::Dur
 absl::StatusOr<v1::PushAck> GrpcReplayLink::Push(json::ParsedPush push, std::string_view authorization) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + push_deadline_));
-  AddAuthorization(context, authorization);
+  AddAuthorizationMetadata(context, authorization);
   v1::PushAck ack;
   grpc::Status status = stub_->Push(&context, push.chunk, &ack);
   if (!status.ok()) return FromGrpcStatus(status);

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/bearer_token.h"
+
 namespace echelon {
 
 ConfigResult ParseConfig(int argc, char** argv) {
@@ -51,10 +53,8 @@ ConfigResult ParseConfig(int argc, char** argv) {
   // Tokens travel in HTTP headers and gRPC metadata: printable ASCII only.
   const CLI::Validator printable_ascii(
       [](std::string& token) -> std::string {
-        for (const char ch : token) {
-          if (ch < 0x21 || ch > 0x7e) return "a token may only hold printable ASCII without spaces";
-        }
-        return "";
+        if (IsValidMetadataValue(token) && token.find(' ') == std::string::npos) return "";
+        return "a token may only hold printable ASCII without spaces";
       },
       "TOKEN");
   app.add_option("--push-token", c.push_token, "Bearer token required to push and put worlds")

@@ -74,14 +74,11 @@ class RefusedEventStream final : public gateway::EventStream {
 
 absl::StatusOr<v1::PushAck> LocalReplayLink::Push(json::ParsedPush push, std::string_view authorization) {
   if (absl::Status allowed = auth_.CheckPush(authorization); !allowed.ok()) return allowed;
-  v1::PushAck ack;
-  ack.set_replay_id(push.chunk.replay_id());
-  ack.set_chunk_index(push.chunk.chunk_index());
+  const std::string replay_id = push.chunk.replay_id();  // the chunk moves into the hub
+  const uint32_t chunk_index = push.chunk.chunk_index();
   absl::StatusOr<replay::PublishResult> result = hub_.PublishCompact(std::move(push.chunk), push.frame_count);
   if (!result.ok()) return result.status();
-  ack.set_clients_notified(result->subscribers_notified);
-  ack.set_duplicate(result->duplicate);
-  return ack;
+  return replay::MakePushAck(replay_id, chunk_index, *result);
 }
 
 std::unique_ptr<gateway::EventStream> LocalReplayLink::Subscribe(const v1::SubscribeRequest& request,

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/cpp/push_job.h"
-#include "common/bearer_token.h"
+#include "common/grpc_metadata.h"
 #include "common/grpc_status.h"
 #include "common/status_util.h"
 #include "server/world/world_hash.h"
@@ -125,11 +125,7 @@ void ReplayClient::WaitBeforeRetry(const absl::Status& why, absl::Duration backo
 
 void ReplayClient::Prepare(grpc::ClientContext& context, absl::Duration timeout) const {
   SetTimeout(context, timeout);
-  // gRPC aborts on a metadata value it cannot carry: a token with such bytes
-  // is not sent, and the server answers UNAUTHENTICATED instead.
-  if (!authorization_.empty() && IsValidMetadataValue(authorization_)) {
-    context.AddMetadata("authorization", authorization_);
-  }
+  AddAuthorizationMetadata(context, authorization_);
 }
 
 absl::StatusOr<std::string> ReplayClient::EnsureWorld(std::string_view world_json) {

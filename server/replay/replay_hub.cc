@@ -38,6 +38,15 @@ void WakeAll(const std::vector<std::shared_ptr<Subscription>>& subscribers) {
 
 }  // namespace
 
+v1::PushAck MakePushAck(const std::string& replay_id, uint32_t chunk_index, const PublishResult& result) {
+  v1::PushAck ack;
+  ack.set_replay_id(replay_id);
+  ack.set_chunk_index(chunk_index);
+  ack.set_clients_notified(result.subscribers_notified);
+  ack.set_duplicate(result.duplicate);
+  return ack;
+}
+
 ReplayHub::ReplayHub(HubOptions options, WorldLookup world_lookup)
     : options_(std::move(options)),
       world_lookup_(std::move(world_lookup)),

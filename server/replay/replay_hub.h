@@ -43,6 +43,10 @@ struct PublishResult {
   bool duplicate = false;
 };
 
+// The answer to a push of chunk `chunk_index` of `replay_id`.
+echelon::replay::v1::PushAck MakePushAck(const std::string& replay_id, uint32_t chunk_index,
+                                         const PublishResult& result);
+
 struct HubStats {
   size_t subscribers = 0;
   size_t replays = 0;

@@ -68,7 +68,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::ReplayEvent> 
   SubscribeReactor(grpc::CallbackServerContext* context, ReplayHub& hub,
                    const v1::SubscribeRequest& request)
       : hub_(hub), subscription_(hub.Subscribe(request)) {
-    context->AddInitialMetadata(std::string(kSubscribedMetadataKey), "1");
+    context->AddInitialMetadata(kSubscribedMetadataKey, "1");
     spdlog::info("gRPC subscriber {} connected (after_id {}{})", subscription_->serial(),
                  request.after_id(), request.backlog_only() ? ", backlog only" : "");
     // Headers go out at once, so a subscriber knows it is connected before
@@ -168,12 +168,7 @@ grpc::ServerUnaryReactor* ReplayServiceImpl::Push(grpc::CallbackServerContext* c
     return reactor;
   }
   absl::StatusOr<PublishResult> result = hub_.Publish(*chunk);
-  if (result.ok()) {
-    ack->set_replay_id(chunk->replay_id());
-    ack->set_chunk_index(chunk->chunk_index());
-    ack->set_clients_notified(result->subscribers_notified);
-    ack->set_duplicate(result->duplicate);
-  }
+  if (result.ok()) *ack = MakePushAck(chunk->replay_id(), chunk->chunk_index(), *result);
   reactor->Finish(ToGrpcStatus(result.status()));
   return reactor;
 }

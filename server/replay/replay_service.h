@@ -4,15 +4,13 @@
 // never a raw pointer into the service.
 #pragma once
 
+#include "common/grpc_metadata.h"
 #include "echelon/replay/v1/replay.grpc.pb.h"
 #include "server/auth_policy.h"
 #include "server/replay/replay_hub.h"
 
 namespace echelon::replay {
 
-// Initial metadata the core sends as soon as it has accepted a Subscribe, so
-// a subscriber knows its subscription is up before the first event.
-inline constexpr std::string_view kSubscribedMetadataKey = "echelon-subscribed";
 
 class ReplayServiceImpl final : public echelon::replay::v1::ReplayService::CallbackService {
  public:
