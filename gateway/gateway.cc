@@ -13,7 +13,7 @@ namespace echelon::gateway {
 namespace v1 = echelon::replay::v1;
 
 Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel,
-                 std::shared_ptr<ReplayLink> replay_link)
+                 std::shared_ptr<protocol::ReplayLink> replay_link)
     : options_(std::move(options)),
       started_(absl::Now()),
       channel_(std::move(core_channel)),

@@ -25,7 +25,7 @@
 #include "echelon/replay/v1/nav.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
 #include "gateway/latency_histogram.h"
-#include "gateway/replay_link.h"
+#include "protocol/replay_link.h"
 #include "gateway/request_body.h"
 #include "gateway/sse_hub.h"
 #include "gateway/viewer_assets.h"
@@ -50,7 +50,7 @@ struct GatewayOptions {
 class Gateway {
  public:
   Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel,
-          std::shared_ptr<ReplayLink> replay_link = nullptr);
+          std::shared_ptr<protocol::ReplayLink> replay_link = nullptr);
   ~Gateway();
 
   // Binds the HTTP port; port() is valid afterwards.
@@ -83,7 +83,7 @@ class Gateway {
   const GatewayOptions options_;
   const absl::Time started_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::shared_ptr<ReplayLink> replay_;
+  std::shared_ptr<protocol::ReplayLink> replay_;
   std::unique_ptr<echelon::replay::v1::WorldService::Stub> worlds_;
   std::unique_ptr<echelon::replay::v1::NavService::Stub> nav_;
   std::unique_ptr<SseHub> sse_;

@@ -9,7 +9,7 @@ namespace v1 = echelon::replay::v1;
 
 namespace {
 
-class GrpcEventStream final : public EventStream {
+class GrpcEventStream final : public protocol::EventStream {
  public:
   GrpcEventStream(v1::ReplayService::Stub& stub, const v1::SubscribeRequest& request,
                   std::string_view authorization) {
@@ -22,7 +22,7 @@ class GrpcEventStream final : public EventStream {
     return context_.GetServerInitialMetadata().count(kSubscribedMetadataKey) > 0;
   }
 
-  bool Next(SharedEvent* event) override {
+  bool Next(protocol::SharedEvent* event) override {
     auto next = std::make_shared<v1::ReplayEvent>();
     if (!reader_->Read(next.get())) return false;
     *event = std::move(next);
@@ -53,7 +53,7 @@ absl::StatusOr<v1::PushAck> GrpcReplayLink::Push(json::ParsedPush push, std::str
   return ack;
 }
 
-std::unique_ptr<EventStream> GrpcReplayLink::Subscribe(const v1::SubscribeRequest& request,
+std::unique_ptr<protocol::EventStream> GrpcReplayLink::Subscribe(const v1::SubscribeRequest& request,
                                                        std::string_view authorization) {
   return std::make_unique<GrpcEventStream>(*stub_, request, authorization);
 }

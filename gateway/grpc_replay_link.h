@@ -8,17 +8,17 @@
 
 #include "absl/time/time.h"
 #include "echelon/replay/v1/replay.grpc.pb.h"
-#include "gateway/replay_link.h"
+#include "protocol/replay_link.h"
 
 namespace echelon::gateway {
 
-class GrpcReplayLink final : public ReplayLink {
+class GrpcReplayLink final : public protocol::ReplayLink {
  public:
   GrpcReplayLink(std::shared_ptr<grpc::Channel> channel, absl::Duration push_deadline);
 
   absl::StatusOr<echelon::replay::v1::PushAck> Push(json::ParsedPush push,
                                                     std::string_view authorization) override;
-  std::unique_ptr<EventStream> Subscribe(const echelon::replay::v1::SubscribeRequest& request,
+  std::unique_ptr<protocol::EventStream> Subscribe(const echelon::replay::v1::SubscribeRequest& request,
                                          std::string_view authorization) override;
 
  private:

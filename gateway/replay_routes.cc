@@ -7,7 +7,7 @@
 #include "gateway/gateway.h"
 #include "gateway/http_errors.h"
 #include "gateway/request_body.h"
-#include "server/json/chunk_codec.h"
+#include "protocol/chunk_codec.h"
 #include "spdlog/spdlog.h"
 
 namespace echelon::gateway {

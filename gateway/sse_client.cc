@@ -10,12 +10,12 @@ namespace {
 constexpr absl::Duration kLivenessProbeInterval = absl::Seconds(1);
 }  // namespace
 
-void SseClient::StartCatchUp(ReplayLink& core, uint64_t after_id, const std::string& auth_metadata) {
+void SseClient::StartCatchUp(protocol::ReplayLink& core, uint64_t after_id, const std::string& auth_metadata) {
   v1::SubscribeRequest request;
   request.set_after_id(after_id);
   request.set_omit_world(omit_world_);
   request.set_backlog_only(true);
-  std::unique_ptr<EventStream> stream = core.Subscribe(request, auth_metadata);
+  std::unique_ptr<protocol::EventStream> stream = core.Subscribe(request, auth_metadata);
   absl::MutexLock lock(&catch_up_mu_);
   if (closed_) stream->Cancel();
   catch_up_ = std::move(stream);
@@ -50,7 +50,7 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
 }
 
 bool SseClient::WriteCatchUpEvent(httplib::DataSink& sink) {
-  SharedEvent event;
+  protocol::SharedEvent event;
   if (!catching_up_->Next(&event)) {
     const absl::Status status = catching_up_->Finish();
     if (!status.ok() && status.code() != absl::StatusCode::kCancelled) {

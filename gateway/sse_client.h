@@ -22,7 +22,7 @@
 
 #include "common/outbox.h"
 #include "absl/synchronization/mutex.h"
-#include "gateway/replay_link.h"
+#include "protocol/replay_link.h"
 #include "gateway/sse_encoder.h"
 
 namespace echelon::gateway {
@@ -40,7 +40,7 @@ class SseClient {
   Outbox<SseFrame>& outbox() { return outbox_; }
 
   // Starts the catch-up stream (called once, before the first WriteNext).
-  void StartCatchUp(ReplayLink& core, uint64_t after_id, const std::string& auth_metadata);
+  void StartCatchUp(protocol::ReplayLink& core, uint64_t after_id, const std::string& auth_metadata);
 
   // Writes the next piece of the stream into `sink`: a catch-up event, a live
   // event or, after `keepalive` of silence, a keepalive comment. Always writes
@@ -71,10 +71,10 @@ class SseClient {
   // Set once by the worker (StartCatchUp), kept until the client is gone so
   // that Close() never races with its destruction.
   absl::Mutex catch_up_mu_;
-  std::unique_ptr<EventStream> catch_up_ ABSL_GUARDED_BY(catch_up_mu_);
+  std::unique_ptr<protocol::EventStream> catch_up_ ABSL_GUARDED_BY(catch_up_mu_);
   bool closed_ ABSL_GUARDED_BY(catch_up_mu_) = false;
   // Worker-thread state.
-  EventStream* catching_up_ = nullptr;  // catch_up_ until it has ended
+  protocol::EventStream* catching_up_ = nullptr;  // catch_up_ until it has ended
   bool greeted_ = false;
   uint64_t last_sent_id_ = 0;
   // When something other than a liveness probe was last written.

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/json/event_codec.h"
+#include "protocol/event_codec.h"
 
 namespace echelon::gateway {
 namespace {

@@ -9,7 +9,7 @@ namespace echelon::gateway {
 
 namespace v1 = echelon::replay::v1;
 
-SseHub::SseHub(SseHubOptions options, std::shared_ptr<ReplayLink> core)
+SseHub::SseHub(SseHubOptions options, std::shared_ptr<protocol::ReplayLink> core)
     : options_(std::move(options)), core_(std::move(core)) {}
 
 SseHub::~SseHub() { Stop(); }
@@ -91,7 +91,7 @@ void SseHub::RunUpstream() {
 void SseHub::ReadUpstream() {
   v1::SubscribeRequest request;
   request.set_after_id(last_event_id_.load());
-  std::unique_ptr<EventStream> stream = core_->Subscribe(request, options_.core_auth_metadata);
+  std::unique_ptr<protocol::EventStream> stream = core_->Subscribe(request, options_.core_auth_metadata);
   {
     absl::MutexLock lock(&upstream_mu_);
     if (stopping_.HasBeenNotified()) return;
@@ -103,7 +103,7 @@ void SseHub::ReadUpstream() {
     upstream_connected_ = true;
     spdlog::info("gateway subscribed to the core (after id {})", request.after_id());
   }
-  SharedEvent event;
+  protocol::SharedEvent event;
   while (stream->Next(&event)) {
     upstream_connected_ = true;
     last_event_id_ = event->id();
@@ -120,7 +120,7 @@ void SseHub::ReadUpstream() {
   }
 }
 
-void SseHub::Fanout(SharedEvent event) {
+void SseHub::Fanout(protocol::SharedEvent event) {
   // Framed once per form, ready for the socket (an HTTP chunk); each
   // viewer's outbox holds a pointer, not a copy.
   const uint64_t id = event->id();

@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "gateway/replay_link.h"
+#include "protocol/replay_link.h"
 #include "gateway/sse_client.h"
 
 namespace echelon::gateway {
@@ -43,7 +43,7 @@ struct SseHubStats {
 
 class SseHub {
  public:
-  SseHub(SseHubOptions options, std::shared_ptr<ReplayLink> core);
+  SseHub(SseHubOptions options, std::shared_ptr<protocol::ReplayLink> core);
   ~SseHub();
 
   void Start();
@@ -62,15 +62,15 @@ class SseHub {
   void RunUpstream();
   // One upstream session; returns when the stream ends.
   void ReadUpstream();
-  void Fanout(SharedEvent event);
+  void Fanout(protocol::SharedEvent event);
 
   const SseHubOptions options_;
-  const std::shared_ptr<ReplayLink> core_;
+  const std::shared_ptr<protocol::ReplayLink> core_;
 
   absl::Notification stopping_;
   std::thread upstream_;
   absl::Mutex upstream_mu_;
-  EventStream* upstream_stream_ ABSL_GUARDED_BY(upstream_mu_) = nullptr;
+  protocol::EventStream* upstream_stream_ ABSL_GUARDED_BY(upstream_mu_) = nullptr;
   std::atomic<uint64_t> last_event_id_ = 0;
   std::atomic<bool> upstream_connected_ = false;
 

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_format.h"
-#include "gateway/embedded_assets.h"
+#include "viewer/embedded_assets.h"
 
 namespace echelon::gateway {
 namespace {
@@ -52,8 +52,8 @@ std::string_view ContentTypeFor(std::string_view path) {
 
 std::unique_ptr<ViewerAssets> ViewerAssets::Embedded() {
   std::unique_ptr<ViewerAssets> assets(new ViewerAssets());
-  for (size_t i = 0; i < kEmbeddedAssetCount; ++i) {
-    const EmbeddedAsset& asset = kEmbeddedAssets[i];
+  for (size_t i = 0; i < viewer::kEmbeddedAssetCount; ++i) {
+    const viewer::EmbeddedAsset& asset = viewer::kEmbeddedAssets[i];
     std::string_view content(asset.begin, static_cast<size_t>(asset.end - asset.begin));
     assets->embedded_[asset.url_path] =
         ViewerAsset{content, ContentTypeFor(asset.url_path), Fingerprint(content)};

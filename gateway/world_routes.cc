@@ -8,7 +8,7 @@
 #include "gateway/gateway.h"
 #include "gateway/http_errors.h"
 #include "gateway/request_body.h"
-#include "server/world/world_hash.h"
+#include "protocol/world_hash.h"
 
 namespace echelon::gateway {
 

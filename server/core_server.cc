@@ -4,7 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
-#include "server/local_replay_link.h"
+#include "server/replay/local_replay_link.h"
 #include "server/nav/nav_service.h"
 #include "server/replay/replay_service.h"
 #include "server/world/world_service.h"
@@ -65,7 +65,7 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   return core;
 }
 
-std::shared_ptr<gateway::ReplayLink> CoreServer::InProcessReplayLink() {
+std::shared_ptr<protocol::ReplayLink> CoreServer::InProcessReplayLink() {
   return std::make_shared<LocalReplayLink>(*hub_, *auth_);
 }
 

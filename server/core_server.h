@@ -14,7 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
-#include "gateway/replay_link.h"
+#include "protocol/replay_link.h"
 #include "server/auth_policy.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
@@ -42,8 +42,8 @@ class CoreServer {
   // A channel to this server that never leaves the process.
   std::shared_ptr<grpc::Channel> InProcessChannel();
   // The replay hot path for a gateway in this process: direct calls into the
-  // hub instead of gRPC (server/local_replay_link.h).
-  std::shared_ptr<gateway::ReplayLink> InProcessReplayLink();
+  // hub instead of gRPC (server/replay/local_replay_link.h).
+  std::shared_ptr<protocol::ReplayLink> InProcessReplayLink();
   int grpc_port() const { return grpc_port_; }
 
   // Ends every stream, then stops within `grace`.

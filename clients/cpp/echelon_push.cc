@@ -20,7 +20,7 @@
 #include "clients/cpp/http_pusher.h"
 #include "clients/cpp/replay.h"
 #include "clients/cpp/replay_client.h"
-#include "server/world/world_hash.h"
+#include "protocol/world_hash.h"
 
 namespace echelon::client {
 namespace {

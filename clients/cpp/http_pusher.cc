@@ -8,8 +8,8 @@
 #include "clients/cpp/push_job.h"
 #include "common/gzip.h"
 #include "common/status_util.h"
-#include "server/json/chunk_codec.h"
-#include "server/world/world_hash.h"
+#include "protocol/chunk_codec.h"
+#include "protocol/world_hash.h"
 
 namespace echelon::client {
 namespace {

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_util.h"
-#include "server/json/struct_json.h"
-#include "server/world/world_hash.h"
+#include "protocol/struct_json.h"
+#include "protocol/world_hash.h"
 
 namespace echelon::client {
 

@@ -6,7 +6,7 @@
 #include "common/grpc_metadata.h"
 #include "common/grpc_status.h"
 #include "common/status_util.h"
-#include "server/world/world_hash.h"
+#include "protocol/world_hash.h"
 
 namespace echelon::client {
 namespace {

@@ -28,7 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/nav/nav_graph.h"
-#include "server/world/world_model.h"
+#include "protocol/world_model.h"
 
 namespace echelon::nav {
 

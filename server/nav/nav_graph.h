@@ -16,7 +16,7 @@
 #include <span>
 #include <vector>
 
-#include "server/world/world_model.h"
+#include "protocol/world_model.h"
 
 namespace echelon::nav {
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_util.h"
-#include "server/json/chunk_codec.h"
+#include "protocol/chunk_codec.h"
 #include "spdlog/spdlog.h"
 
 namespace echelon::replay {

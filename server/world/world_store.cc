@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/gzip.h"
 #include "common/status_util.h"
-#include "server/world/world_hash.h"
+#include "protocol/world_hash.h"
 #include "spdlog/spdlog.h"
 
 namespace echelon::world {

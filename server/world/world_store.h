@@ -23,7 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "server/world/world_model.h"
+#include "protocol/world_model.h"
 
 namespace echelon::world {
 

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "clients/cpp/replay.h"
-#include "server/world/world_hash.h"
+#include "protocol/world_hash.h"
 #include "tests/clients/test_util.h"
 
 namespace echelon::replay_gen {

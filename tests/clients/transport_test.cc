@@ -8,7 +8,7 @@
 #include "clients/cpp/replay.h"
 #include "clients/cpp/push_options.h"
 #include "clients/cpp/retry.h"
-#include "server/json/chunk_codec.h"
+#include "protocol/chunk_codec.h"
 
 namespace echelon::client {
 namespace {

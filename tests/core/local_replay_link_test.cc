@@ -1,4 +1,4 @@
-#include "server/local_replay_link.h"
+#include "server/replay/local_replay_link.h"
 
 #include <gtest/gtest.h>
 
@@ -58,7 +58,7 @@ TEST_F(LocalReplayLinkTest, PushReachesALiveSubscriberAsTheHubsOwnEvents) {
   EXPECT_EQ(ack->clients_notified(), 1u);
   EXPECT_FALSE(ack->duplicate());
 
-  gateway::SharedEvent start, chunk, end;
+  protocol::SharedEvent start, chunk, end;
   ASSERT_TRUE(stream->Next(&start) && stream->Next(&chunk) && stream->Next(&end));
   EXPECT_TRUE(start->has_replay_start());
   EXPECT_EQ(chunk->replay_chunk().frames_json(), R"([{"tick":1}])");
@@ -70,7 +70,7 @@ TEST_F(LocalReplayLinkTest, ABacklogOnlyStreamEndsAfterTheBacklog) {
   MakeLink();
   ASSERT_TRUE(link_->Push(Push(0, 2), "").ok());
   auto stream = link_->Subscribe(BacklogOnly(), "");
-  gateway::SharedEvent event;
+  protocol::SharedEvent event;
   ASSERT_TRUE(stream->Next(&event));
   EXPECT_TRUE(event->has_replay_start());
   ASSERT_TRUE(stream->Next(&event));
@@ -85,7 +85,7 @@ TEST_F(LocalReplayLinkTest, CancelWakesABlockedReaderFromAnotherThread) {
   auto stream = link_->Subscribe({}, "");
   absl::Notification done;
   std::thread reader([&] {
-    gateway::SharedEvent event;
+    protocol::SharedEvent event;
     EXPECT_FALSE(stream->Next(&event));
     done.Notify();
   });
@@ -99,7 +99,7 @@ TEST_F(LocalReplayLinkTest, HubShutdownEndsTheStreamWithUnavailable) {
   MakeLink();
   auto stream = link_->Subscribe({}, "");
   hub_->Shutdown();
-  gateway::SharedEvent event;
+  protocol::SharedEvent event;
   EXPECT_FALSE(stream->Next(&event));
   EXPECT_EQ(stream->Finish().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(link_->Subscribe({}, "")->WaitSubscribed());
@@ -114,7 +114,7 @@ TEST_F(LocalReplayLinkTest, TokensAreCheckedAsOverGrpc) {
 
   auto refused = link_->Subscribe({}, "Bearer wrong");
   EXPECT_FALSE(refused->WaitSubscribed());
-  gateway::SharedEvent event;
+  protocol::SharedEvent event;
   EXPECT_FALSE(refused->Next(&event));
   EXPECT_EQ(refused->Finish().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_TRUE(link_->Subscribe({}, "Bearer view-secret")->WaitSubscribed());

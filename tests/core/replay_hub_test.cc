@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "server/world/world_hash.h"
+#include "protocol/world_hash.h"
 
 namespace echelon::replay {
 namespace {

@@ -11,8 +11,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
-#include "server/json/chunk_codec.h"
-#include "server/json/event_codec.h"
+#include "protocol/chunk_codec.h"
+#include "protocol/event_codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);

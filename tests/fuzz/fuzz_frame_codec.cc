@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/json/frame_codec.h"
+#include "protocol/frame_codec.h"
 
 namespace {
 

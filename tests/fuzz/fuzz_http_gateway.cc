@@ -12,16 +12,13 @@
 #include <memory>
 #include <thread>
 
-#include "gateway/gateway.h"
-#include "server/core_server.h"
+#include "app/one_process.h"
 #include "spdlog/spdlog.h"
 
 namespace {
 
 struct Target {
-  std::unique_ptr<echelon::CoreServer> core;
-  std::unique_ptr<echelon::gateway::Gateway> gateway;
-  std::thread serving;
+  std::unique_ptr<echelon::OneProcessServer> server;
   int port = 0;
 };
 
@@ -32,17 +29,15 @@ Target& StartOnce() {
     echelon::CoreOptions core_options;
     core_options.grpc_address = "";  // in-process only
     core_options.hub.retention_bytes = 4u << 20;
-    t->core = *echelon::CoreServer::Start(core_options);
     echelon::gateway::GatewayOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
     options.max_body_bytes = 1u << 20;
     options.max_decompressed_bytes = 4u << 20;
-    t->gateway = std::make_unique<echelon::gateway::Gateway>(options, t->core->InProcessChannel(),
-                                                             t->core->InProcessReplayLink());
-    if (!t->gateway->Bind().ok()) abort();
-    t->port = t->gateway->port();
-    t->serving = std::thread([t] { t->gateway->Serve(); });
+    auto started = echelon::OneProcessServer::Start(core_options, options);
+    if (!started.ok()) abort();
+    t->server = *std::move(started);
+    t->port = t->server->gateway().port();
     return t;
   }();
   return *target;

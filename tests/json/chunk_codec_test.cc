@@ -1,4 +1,4 @@
-#include "server/json/chunk_codec.h"
+#include "protocol/chunk_codec.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "json_test_util.h"
-#include "server/json/frame_codec.h"
+#include "protocol/frame_codec.h"
 
 namespace echelon::json {
 namespace {

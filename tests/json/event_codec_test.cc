@@ -1,9 +1,9 @@
-#include "server/json/event_codec.h"
+#include "protocol/event_codec.h"
 
 #include <gtest/gtest.h>
 
 #include "json_test_util.h"
-#include "server/json/struct_json.h"
+#include "protocol/struct_json.h"
 
 namespace echelon::json {
 namespace {

@@ -1,12 +1,12 @@
-#include "server/json/frame_codec.h"
+#include "protocol/frame_codec.h"
 
 #include <gtest/gtest.h>
 
 #include "echelon/replay/v1/replay.pb.h"
 #include "absl/strings/match.h"
 #include "json_test_util.h"
-#include "server/json/internal/dom.h"
-#include "server/json/struct_json.h"
+#include "protocol/internal/dom.h"
+#include "protocol/struct_json.h"
 
 namespace echelon::json {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/json/struct_json.h"
+#include "protocol/struct_json.h"
 
 #include <gtest/gtest.h>
 

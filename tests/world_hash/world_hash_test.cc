@@ -1,4 +1,4 @@
-#include "server/world/world_hash.h"
+#include "protocol/world_hash.h"
 
 #include <gtest/gtest.h>
 

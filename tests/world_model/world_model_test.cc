@@ -1,4 +1,4 @@
-#include "server/world/world_model.h"
+#include "protocol/world_model.h"
 
 #include <gtest/gtest.h>
 

@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/json/chunk_codec.h"
-#include "server/json/event_codec.h"
-#include "server/json/frame_codec.h"
-#include "server/json/internal/dom.h"
+#include "protocol/chunk_codec.h"
+#include "protocol/event_codec.h"
+#include "protocol/frame_codec.h"
+#include "protocol/internal/dom.h"
 
 namespace echelon::json {
 namespace {

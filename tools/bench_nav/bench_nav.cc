@@ -27,9 +27,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/one_process.h"
 #include "common/gzip.h"
-#include "gateway/gateway.h"
-#include "server/core_server.h"
 #include "server/nav/astar.h"
 #include "server/nav/nav_cache.h"
 #include "server/nav/nav_json.h"
@@ -41,6 +40,7 @@ namespace nav = echelon::nav;
 namespace gateway = echelon::gateway;
 using echelon::CoreOptions;
 using echelon::CoreServer;
+using echelon::OneProcessServer;
 namespace v1 = echelon::replay::v1;
 using Clock = std::chrono::steady_clock;
 
@@ -239,18 +239,17 @@ void BenchPaths(nav::NavCache& cache, Server& server, const std::vector<Query>& 
 void BenchHttp(const Fixtures& fixtures, const std::string& hash, int lookups, int rounds) {
   CoreOptions core_options;
   core_options.grpc_address = "";
-  auto core = *CoreServer::Start(core_options);
-  for (const auto& [h, json] : fixtures.worlds) {
-    if (!core->worlds().Put(*json, h).ok()) throw std::runtime_error("put failed: " + h);
-  }
   gateway::GatewayOptions options;
   options.host = "127.0.0.1";
   options.port = 0;
-  gateway::Gateway gw(options, core->InProcessChannel(), core->InProcessReplayLink());
-  if (!gw.Bind().ok()) throw std::runtime_error("cannot bind the gateway");
-  std::thread serving([&gw] { gw.Serve(); });
+  auto started = OneProcessServer::Start(core_options, options);
+  if (!started.ok()) throw std::runtime_error("cannot start the server: " + started.status().ToString());
+  OneProcessServer& server = **started;
+  for (const auto& [h, json] : fixtures.worlds) {
+    if (!server.core().worlds().Put(*json, h).ok()) throw std::runtime_error("put failed: " + h);
+  }
 
-  httplib::Client client("127.0.0.1", gw.port());
+  httplib::Client client("127.0.0.1", server.gateway().port());
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);  // as browsers do; else Nagle + delayed ACK add 40 ms
   const std::string graph_body = "{\"world_hash\":\"" + hash + "\"}";
@@ -279,9 +278,7 @@ void BenchHttp(const Fixtures& fixtures, const std::string& hash, int lookups, i
            auto res = client.Post("/nav/path", body, "application/json");
            if (!res || res->status != 200) throw std::runtime_error("POST /nav/path failed");
          }));
-  gw.Stop();
-  serving.join();
-  core->Shutdown(absl::Milliseconds(100));
+  server.Shutdown(absl::Milliseconds(100));
 }
 
 }  // namespace

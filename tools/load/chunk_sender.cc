@@ -9,7 +9,7 @@
 #include "absl/time/clock.h"
 #include "echelon/replay/v1/replay.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
-#include "server/json/chunk_codec.h"
+#include "protocol/chunk_codec.h"
 
 namespace echelon::load {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/local_replay_link.h"
+#include "server/replay/local_replay_link.h"
 
 #include <utility>
 
@@ -14,7 +14,7 @@ constexpr absl::Duration kPollInterval = absl::Seconds(1);
 
 // Reads one hub subscription's outbox. The reading thread blocks in the
 // outbox; Cancel() closes it from any thread.
-class LocalEventStream final : public gateway::EventStream {
+class LocalEventStream final : public protocol::EventStream {
  public:
   LocalEventStream(replay::ReplayHub& hub, std::shared_ptr<replay::Subscription> subscription)
       : hub_(hub), subscription_(std::move(subscription)) {}
@@ -22,7 +22,7 @@ class LocalEventStream final : public gateway::EventStream {
 
   bool WaitSubscribed() override { return !subscription_->outbox().closed(); }
 
-  bool Next(gateway::SharedEvent* event) override {
+  bool Next(protocol::SharedEvent* event) override {
     auto& outbox = subscription_->outbox();
     if (subscription_->backlog_only()) {
       // Everything it will get was queued when it subscribed.
@@ -58,11 +58,11 @@ class LocalEventStream final : public gateway::EventStream {
 };
 
 // A subscription the core refused (a wrong view token).
-class RefusedEventStream final : public gateway::EventStream {
+class RefusedEventStream final : public protocol::EventStream {
  public:
   explicit RefusedEventStream(absl::Status status) : status_(std::move(status)) {}
   bool WaitSubscribed() override { return false; }
-  bool Next(gateway::SharedEvent*) override { return false; }
+  bool Next(protocol::SharedEvent*) override { return false; }
   void Cancel() override {}
   absl::Status Finish() override { return status_; }
 
@@ -81,7 +81,7 @@ absl::StatusOr<v1::PushAck> LocalReplayLink::Push(json::ParsedPush push, std::st
   return replay::MakePushAck(replay_id, chunk_index, *result);
 }
 
-std::unique_ptr<gateway::EventStream> LocalReplayLink::Subscribe(const v1::SubscribeRequest& request,
+std::unique_ptr<protocol::EventStream> LocalReplayLink::Subscribe(const v1::SubscribeRequest& request,
                                                                  std::string_view authorization) {
   if (absl::Status allowed = auth_.CheckView(authorization); !allowed.ok()) {
     return std::make_unique<RefusedEventStream>(std::move(allowed));

@@ -1,4 +1,4 @@
-#include "server/json/internal/dom_struct.h"
+#include "protocol/internal/dom_struct.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "common/status_util.h"
-#include "server/json/struct_json.h"
+#include "protocol/struct_json.h"
 
 namespace echelon::json::internal {
 

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-namespace echelon::gateway {
+namespace echelon::viewer {
 
 struct EmbeddedAsset {
   const char* url_path;
@@ -15,4 +15,4 @@ struct EmbeddedAsset {
 extern const EmbeddedAsset kEmbeddedAssets[];
 extern const size_t kEmbeddedAssetCount;
 
-}  // namespace echelon::gateway
+}  // namespace echelon::viewer

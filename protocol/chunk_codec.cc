@@ -1,4 +1,4 @@
-#include "server/json/chunk_codec.h"
+#include "protocol/chunk_codec.h"
 
 #include <cmath>
 #include <cstdint>
@@ -9,9 +9,9 @@
 
 #include "common/json_writer.h"
 #include "common/status_util.h"
-#include "server/json/frame_codec.h"
-#include "server/json/internal/dom.h"
-#include "server/json/internal/dom_struct.h"
+#include "protocol/frame_codec.h"
+#include "protocol/internal/dom.h"
+#include "protocol/internal/dom_struct.h"
 
 namespace echelon::json {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/json/internal/dom.h"
+#include "protocol/internal/dom.h"
 
 #include <charconv>
 #include <cstdint>

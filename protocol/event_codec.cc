@@ -1,10 +1,10 @@
-#include "server/json/event_codec.h"
+#include "protocol/event_codec.h"
 
 #include <cstring>
 
 #include "common/json_writer.h"
-#include "server/json/internal/dom.h"
-#include "server/json/internal/dom_struct.h"
+#include "protocol/internal/dom.h"
+#include "protocol/internal/dom_struct.h"
 
 namespace echelon::json {
 namespace {

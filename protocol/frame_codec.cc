@@ -1,4 +1,4 @@
-#include "server/json/frame_codec.h"
+#include "protocol/frame_codec.h"
 
 #include <map>
 #include <memory>
@@ -8,8 +8,8 @@
 #include <simdjson.h>
 
 #include "common/status_util.h"
-#include "server/json/internal/dom.h"
-#include "server/json/internal/dom_struct.h"
+#include "protocol/internal/dom.h"
+#include "protocol/internal/dom_struct.h"
 
 namespace echelon::json {
 namespace {

@@ -9,10 +9,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "app/config.h"
+#include "app/one_process.h"
 #include "gateway/gateway.h"
-#include "server/config.h"
-#include "server/core_metrics.h"
-#include "server/core_server.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -101,39 +100,39 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   const sigset_t signals = BlockShutdownSignals();
 
-  std::unique_ptr<echelon::CoreServer> core;
-  std::shared_ptr<grpc::Channel> channel;
-  std::shared_ptr<echelon::gateway::ReplayLink> replay_link;  // null: over `channel`
+  std::unique_ptr<echelon::OneProcessServer> one_process;
+  std::unique_ptr<echelon::gateway::Gateway> gateway_alone;
+  std::thread http;
+  int port = 0;
   if (config.core.empty()) {
-    auto started = echelon::CoreServer::Start(CoreOptionsFrom(config));
+    auto started = echelon::OneProcessServer::Start(CoreOptionsFrom(config), GatewayOptionsFrom(config));
     if (!started.ok()) {
       spdlog::critical("{}", started.status().ToString());
       return 1;
     }
-    core = *std::move(started);
-    channel = core->InProcessChannel();
-    replay_link = core->InProcessReplayLink();
+    one_process = *std::move(started);
+    port = one_process->gateway().port();
   } else {
     spdlog::info("gateway only, core at {}", config.core);
-    channel = RemoteCoreChannel(config);
+    gateway_alone = std::make_unique<echelon::gateway::Gateway>(GatewayOptionsFrom(config), RemoteCoreChannel(config));
+    if (absl::Status bound = gateway_alone->Bind(); !bound.ok()) {
+      spdlog::critical("{}", bound.ToString());
+      return 1;
+    }
+    port = gateway_alone->port();
+    http = std::thread([&gateway_alone] { gateway_alone->Serve(); });
   }
-
-  echelon::gateway::GatewayOptions gateway_options = GatewayOptionsFrom(config);
-  if (core) gateway_options.core_metrics = [&core] { return echelon::RenderCoreMetrics(*core); };
-  echelon::gateway::Gateway gateway(gateway_options, channel, replay_link);
-  if (absl::Status bound = gateway.Bind(); !bound.ok()) {
-    spdlog::critical("{}", bound.ToString());
-    return 1;
-  }
-  std::thread http([&gateway] { gateway.Serve(); });
-  spdlog::info("echelon-server ready: viewer at http://{}:{}/", config.host, gateway.port());
+  spdlog::info("echelon-server ready: viewer at http://{}:{}/", config.host, port);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("{} received, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
-  gateway.Stop();
-  http.join();
-  if (core) core->Shutdown(absl::Milliseconds(500));
+  if (one_process) {
+    one_process->Shutdown(absl::Milliseconds(500));
+  } else {
+    gateway_alone->Stop();
+    http.join();
+  }
   spdlog::info("bye");
   return 0;
 }

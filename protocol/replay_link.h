@@ -3,7 +3,7 @@
 //
 // Two implementations: GrpcReplayLink (gateway/grpc_replay_link.h) speaks
 // ReplayService over a channel, for a gateway started with --core;
-// LocalReplayLink (server/local_replay_link.h) calls the hub of the core in
+// LocalReplayLink (server/replay/local_replay_link.h) calls the hub of the core in
 // the same process, so a chunk's frames are parsed once and the hub's shared
 // events reach the SSE fan-out without being serialized and parsed again.
 // Worlds and nav are not hot and always go over gRPC.
@@ -18,9 +18,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "echelon/replay/v1/replay.pb.h"
-#include "server/json/chunk_codec.h"
+#include "protocol/chunk_codec.h"
 
-namespace echelon::gateway {
+namespace echelon::protocol {
 
 using SharedEvent = std::shared_ptr<const echelon::replay::v1::ReplayEvent>;
 
@@ -50,4 +50,4 @@ class ReplayLink {
                                                  std::string_view authorization) = 0;
 };
 
-}  // namespace echelon::gateway
+}  // namespace echelon::protocol

@@ -1,9 +1,9 @@
-#include "server/json/struct_json.h"
+#include "protocol/struct_json.h"
 
 #include "common/json_writer.h"
 #include "common/status_util.h"
-#include "server/json/internal/dom.h"
-#include "server/json/internal/dom_struct.h"
+#include "protocol/internal/dom.h"
+#include "protocol/internal/dom_struct.h"
 
 namespace echelon::json {
 
