@@ -1,4 +1,5 @@
-# Every third-party dependency is found here, from Debian's packages only.
+# Every third-party dependency of the product is found here, from Debian's
+# packages only. What only the tests need is in EchelonTestDeps.cmake.
 find_package(Threads REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
@@ -9,27 +10,8 @@ find_package(nlohmann_json REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(CLI11 CONFIG REQUIRED)
-find_package(GTest REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_program(PROTOC_EXECUTABLE protoc REQUIRED)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 find_program(GRPC_PYTHON_PLUGIN grpc_python_plugin)
-# The tests' Python must have Debian's python3-pytest, python3-grpcio and
-# python3-protobuf. A `python3` earlier on PATH (pyenv, a venv) may lack them,
-# so the first candidate that imports all three is used; set ECHELON_PYTHON
-# to choose another.
-if(NOT ECHELON_PYTHON)
-  find_program(_echelon_path_python python3)
-  foreach(candidate /usr/bin/python3 ${_echelon_path_python})
-    execute_process(COMMAND ${candidate} -c "import pytest, grpc, google.protobuf"
-                    RESULT_VARIABLE _echelon_python_rc OUTPUT_QUIET ERROR_QUIET)
-    if(_echelon_python_rc EQUAL 0)
-      set(ECHELON_PYTHON ${candidate} CACHE FILEPATH "Python with pytest, grpcio and protobuf for the tests")
-      break()
-    endif()
-  endforeach()
-endif()
-if(NOT ECHELON_PYTHON)
-  message(FATAL_ERROR "No python3 with pytest, grpcio and protobuf: run scripts/install-deps")
-endif()

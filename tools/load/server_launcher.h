@@ -6,7 +6,7 @@
 // SIGTERM when the tool dies first (PR_SET_PDEATHSIG), so no server outlives
 // a crashed benchmark.
 //
-//   ServerSpec spec{.binary = "build/server/echelon-server", .log_path = "/tmp/s.log"};
+//   ServerSpec spec{.binary = "build/app/echelon-server", .log_path = "/tmp/s.log"};
 //   ECHELON_ASSIGN_OR_RETURN(auto server, ServerProcess::Start(spec));
 //   SseReaderOptions o{.port = server->http_port()};
 //   ...

@@ -10,7 +10,7 @@ std::string DefaultServerBinary(const char* argv0) {
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) self = std::filesystem::absolute(argv0, error);
   // <build>/tools/<tool>/<tool>: three levels up is the build tree.
-  return (self.parent_path().parent_path().parent_path() / "server" / "echelon-server").string();
+  return (self.parent_path().parent_path().parent_path() / "app" / "echelon-server").string();
 }
 
 }  // namespace echelon::load

@@ -1,6 +1,6 @@
 // Where the load tools find the server they launch: by default the
 // echelon-server built next to them in the same build tree
-// (<build>/tools/<tool>/<tool> -> <build>/server/echelon-server).
+// (<build>/tools/<tool>/<tool> -> <build>/app/echelon-server).
 #pragma once
 
 #include <string>

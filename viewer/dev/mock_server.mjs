@@ -9,7 +9,7 @@
 // Differences from the real server, on purpose: PUT /worlds trusts the hash in the
 // URL (no canonical-JSON check), and /nav/* only know the worlds that have goldens
 // in tests/fixtures/nav (graphs come from the golden files, paths are computed over
-// them with the reference A*). Push a fixture with tests/browser/pusher.mjs.
+// them with the reference A*). Push a fixture with tests/e2e/browser/pusher.mjs.
 
 import http from 'node:http';
 import fs from 'node:fs';

@@ -1,0 +1,111 @@
+// Soak: replays pushed back to back while the page plays them at 8x with the nav
+// graph on (so every replay also swaps the world and the graph). After each
+// replay, garbage is collected and the JS heap measured through the DevTools
+// protocol. Warm-up is the first 20% of the run (at least 4 replays): V8 keeps
+// compiling hot code and the browser fills its fixed-size performance-entry
+// buffers for a while. After it the heap must stay within 10% of the median of
+// the first three samples, and GPU resources (geometries, textures) must not grow.
+// Every sample is logged as it is taken ("soak sample ..."); at the end a table of
+// the heap per minute is logged and, with ECHELON_SOAK_REPORT=FILE, written there
+// as markdown (before the checks, so a failed run still leaves its numbers).
+//   ECHELON_SOAK_SECONDS=3600 ECHELON_SOAK_REPORT=/tmp/soak.md tests/e2e/browser/run.sh --soak
+
+import fs from 'node:fs';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connectedViewerSuite, waitForHook } from './browser.mjs';
+import { loadFixtureReplay, pushReplay } from './pusher.mjs';
+
+const DURATION_S = Number(process.env.ECHELON_SOAK_SECONDS || 60);
+const WARMUP_FRACTION = 0.2;
+const MIN_WARMUP_REPLAYS = 4;
+const MIN_MEASURED_REPLAYS = 4;
+const TOLERANCE = 0.10;
+// Two fixtures with different worlds, alternating: the page always holds one of each.
+const FIXTURES = ['w100x100x20_s1', 'w80x50x20_s2'];
+
+const viewer = connectedViewerSuite();
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+/** Markdown table of the samples per minute of the run: replays, heap min/median/max, GPU resources. */
+function minuteTable(samples, warmupReplays) {
+  const rows = ['| minute | replays | heap min MB | heap median MB | heap max MB | geometries | textures |',
+    '|---:|---:|---:|---:|---:|---:|---:|'];
+  const byMinute = new Map();
+  for (const sample of samples) {
+    const minute = Math.floor(sample.elapsedS / 60);
+    if (!byMinute.has(minute)) byMinute.set(minute, []);
+    byMinute.get(minute).push(sample);
+  }
+  for (const [minute, group] of byMinute) {
+    const heaps = group.map((s) => s.usedMB);
+    const warm = group.some((s) => s.replay < warmupReplays) ? ' (warm-up)' : '';
+    rows.push(`| ${minute + 1}${warm} | ${group.length} | ${Math.min(...heaps).toFixed(2)} | ${median(heaps).toFixed(2)} `
+      + `| ${Math.max(...heaps).toFixed(2)} | ${Math.max(...group.map((s) => s.geometries))} `
+      + `| ${Math.max(...group.map((s) => s.textures))} |`);
+  }
+  return rows.join('\n');
+}
+
+async function measureHeap(page, cdp) {
+  for (let i = 0; i < 2; i += 1) await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const memory = await page.evaluate(() => window.__echelon.rendererMemory);
+  return { usedMB: usedSize / 1048576, geometries: memory.geometries, textures: memory.textures };
+}
+
+test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, { timeout: (DURATION_S + 300) * 1000 }, async () => {
+  const { page, server, session } = viewer;
+  const cdp = await page.context().newCDPSession(page);
+  await page.selectOption('#speed', '8');
+  await page.click('#toggle-nav');
+  const fixtures = FIXTURES.map(loadFixtureReplay);
+  const samples = [];
+  const started = Date.now();
+  const warmupEndsAt = started + DURATION_S * 1000 * WARMUP_FRACTION;
+  let warmupReplays = null;
+  for (let i = 0; ; i += 1) {
+    if (warmupReplays === null && Date.now() >= warmupEndsAt && samples.length >= MIN_WARMUP_REPLAYS) {
+      warmupReplays = samples.length;
+    }
+    const measured = warmupReplays === null ? 0 : samples.length - warmupReplays;
+    if (Date.now() - started > DURATION_S * 1000 && measured >= MIN_MEASURED_REPLAYS) break;
+    const replayId = `soak-${i}`;
+    await pushReplay(server.url, fixtures[i % fixtures.length], { replayId });
+    await waitForHook(page, (h, id) => h.replayId === id && h.complete && h.navState === 'ready', replayId, 120000);
+    const sample = { replay: i, elapsedS: (Date.now() - started) / 1000, ...(await measureHeap(page, cdp)) };
+    samples.push(sample);
+    console.log(`soak sample replay=${i} t=${sample.elapsedS.toFixed(1)}s heapMB=${sample.usedMB.toFixed(2)} `
+      + `geometries=${sample.geometries} textures=${sample.textures}`);
+  }
+  const afterWarmup = samples.slice(warmupReplays);
+  const firstThree = afterWarmup.slice(0, 3).map((s) => s.usedMB).sort((a, b) => a - b);
+  const baseline = { ...afterWarmup[0], usedMB: firstThree[1] };
+  const maxHeap = Math.max(...afterWarmup.map((s) => s.usedMB));
+  const summary = {
+    durationS: (Date.now() - started) / 1000,
+    replays: samples.length,
+    warmupReplays,
+    baselineMB: baseline.usedMB.toFixed(2),
+    maxMB: maxHeap.toFixed(2),
+    samplesMB: samples.map((s) => Number(s.usedMB.toFixed(2))),
+    geometries: samples.map((s) => s.geometries),
+  };
+  const table = minuteTable(samples, warmupReplays);
+  console.log(JSON.stringify(summary));
+  console.log(table);
+  if (process.env.ECHELON_SOAK_REPORT) {
+    const verdict = maxHeap <= baseline.usedMB * (1 + TOLERANCE) ? 'within' : 'OVER';
+    fs.writeFileSync(process.env.ECHELON_SOAK_REPORT, `${table}\n\n${JSON.stringify(summary)}\n`
+      + `baseline ${baseline.usedMB.toFixed(2)} MB, max after warm-up ${maxHeap.toFixed(2)} MB: ${verdict} ${TOLERANCE * 100}%\n`);
+  }
+  assert.ok(maxHeap <= baseline.usedMB * (1 + TOLERANCE),
+    `heap grew from ${baseline.usedMB.toFixed(2)} MB to ${maxHeap.toFixed(2)} MB after warm-up`);
+  assert.ok(afterWarmup.every((s) => s.geometries <= baseline.geometries && s.textures <= baseline.textures),
+    `GPU resources grew: ${JSON.stringify(afterWarmup)}`);
+  assert.deepEqual(session.consoleErrors, []);
+});
