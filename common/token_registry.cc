@@ -164,7 +164,7 @@ std::shared_ptr<const TokenRegistry::Set> TokenRegistry::current() const {
 bool TokenRegistry::Required(TokenRole role) const {
   const std::shared_ptr<const Set> set = current();
   for (const NamedToken& t : set->configured) {
-    if (Grants(t.role, role)) return true;
+    if (t.role == role) return true;
   }
   return false;
 }
@@ -178,7 +178,7 @@ absl::StatusOr<std::string> TokenRegistry::Authenticate(std::string_view authori
   for (const auto* tokens : {&set->configured, &set->internal}) {
     for (const NamedToken& t : *tokens) {
       if (!Grants(t.role, role)) continue;
-      if (tokens == &set->configured) required = true;
+      if (tokens == &set->configured && t.role == role) required = true;
       if (BearerMatches(authorization, t.token) && match == nullptr) match = &t;
     }
   }
