@@ -6,8 +6,9 @@
 // one step; a file with errors leaves the previous set in place.
 //
 // Roles: `push` may push, put worlds and view; `view` may view. A role needs a
-// token only when at least one token of that role (push counts for view) is
-// configured, so a server without tokens stays open, as before. Tokens are
+// token only when at least one token of exactly that role is configured, as
+// with the legacy flags: a server without tokens stays open, and one with
+// only push tokens leaves viewing open. Tokens are
 // compared in constant time and never logged; names are what logs and
 // /metrics show.
 //
