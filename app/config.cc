@@ -62,6 +62,23 @@ ConfigResult ParseConfig(int argc, char** argv) {
   app.add_option("--view-token", c.view_token, "Bearer token required to view")
       ->envname("ECHELON_VIEW_TOKEN")->check(printable_ascii);
 
+  app.add_option("--tokens-file", c.tokens_file,
+                 "Named tokens, one `name role token` per line (roles push, view); reloaded on SIGHUP")
+      ->envname("ECHELON_TOKENS_FILE");
+  app.add_option("--tls-cert", c.tls_cert, "PEM certificate (chain): HTTPS and gRPC over TLS only")
+      ->envname("ECHELON_TLS_CERT");
+  app.add_option("--tls-key", c.tls_key, "PEM private key of --tls-cert")->envname("ECHELON_TLS_KEY");
+  app.add_option("--tls-ca", c.tls_ca, "With --core: PEM CA certificate(s) to verify the core's TLS certificate")
+      ->envname("ECHELON_TLS_CA");
+  app.add_option("--allowed-hosts", c.allowed_hosts,
+                 "Comma-separated Host names (or host:port) to answer for; others get 421 (default: any)")
+      ->envname("ECHELON_ALLOWED_HOSTS");
+  app.add_flag("--trust-proxy", c.trust_proxy,
+               "Behind a reverse proxy: take the client address, scheme and host from X-Forwarded-*")
+      ->envname("ECHELON_TRUST_PROXY");
+  app.add_option("--session-hours", c.session_hours, "Lifetime of a view login (POST /session)")
+      ->envname("ECHELON_SESSION_HOURS")->capture_default_str()->check(CLI::Range(1, 24 * 365));
+
   app.add_option("--viewer-dir", c.viewer_dir,
                  "Serve the viewer from this folder instead of the embedded copy")
       ->envname("ECHELON_VIEWER_DIR");
@@ -75,6 +92,16 @@ ConfigResult ParseConfig(int argc, char** argv) {
     std::ostringstream out, err;
     result.exit_code = app.exit(e, out, err);
     result.message = out.str() + err.str();
+    result.exit_now = true;
+    return result;
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    result.message = "--tls-cert and --tls-key (ECHELON_TLS_CERT, ECHELON_TLS_KEY) go together\n";
+    result.exit_code = 2;
+    result.exit_now = true;
+  } else if (!c.tls_ca.empty() && c.core.empty()) {
+    result.message = "--tls-ca is for a gateway started with --core (the CA of the core's certificate)\n";
+    result.exit_code = 2;
     result.exit_now = true;
   }
   return result;

@@ -35,6 +35,14 @@ struct Config {
 
   std::string push_token;
   std::string view_token;
+  // Security for a shared network (docs/security.md).
+  std::string tokens_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;  // --core gateways: the CA that signed the core's certificate
+  std::string allowed_hosts;
+  bool trust_proxy = false;
+  int session_hours = 12;
 
   std::string viewer_dir;
   std::string log_level = "info";

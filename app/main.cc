@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/config.h"
 #include "app/one_process.h"
+#include "app/security_setup.h"
 #include "gateway/gateway.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -21,7 +22,7 @@ using echelon::Config;
 
 constexpr size_t kMiB = 1u << 20;
 
-echelon::CoreOptions CoreOptionsFrom(const Config& c) {
+echelon::CoreOptions CoreOptionsFrom(const Config& c, const echelon::SecuritySetup& security) {
   echelon::CoreOptions o;
   o.grpc_address = absl::StrCat(c.host, ":", c.grpc_port);
   o.max_message_bytes = std::max<size_t>(static_cast<size_t>(c.max_decompressed_mb) * kMiB * 2, 64 * kMiB);
@@ -32,34 +33,51 @@ echelon::CoreOptions CoreOptionsFrom(const Config& c) {
   o.hub.replays.max_frames_per_chunk = c.max_frames_per_chunk;
   o.hub.replays.idle_timeout = absl::Seconds(c.replay_idle_s);
   o.nav.capacity = c.nav_cache_max;
-  o.push_token = c.push_token;
-  o.view_token = c.view_token;
+  o.tokens = security.tokens;
+  o.tls_cert_pem = security.tls_cert_pem;
+  o.tls_key_pem = security.tls_key_pem;
   return o;
 }
 
-echelon::gateway::GatewayOptions GatewayOptionsFrom(const Config& c) {
+echelon::gateway::GatewayOptions GatewayOptionsFrom(const Config& c, const echelon::SecuritySetup& security) {
   echelon::gateway::GatewayOptions o;
   o.host = c.host;
   o.port = c.port;
   o.sse.max_clients = c.sse_max_clients;
   o.sse.client_limits.max_bytes = static_cast<size_t>(c.sse_queue_mb) * kMiB;
   o.sse.client_limits.max_wait = absl::Seconds(c.sse_broadcast_timeout_s);
-  // The gateway's own subscription to the core; the push token also views.
-  const std::string& core_token = c.push_token.empty() ? c.view_token : c.push_token;
-  if (!core_token.empty()) o.sse.core_auth_metadata = absl::StrCat("Bearer ", core_token);
+  // The gateway's own subscription to the core: in one process a token only
+  // this process knows; a remote core gets the first view (else push) token.
+  if (c.core.empty()) {
+    o.sse.core_auth_metadata = security.tokens->AddInternal("gateway", echelon::TokenRole::kView);
+  } else {
+    std::string core_token = security.tokens->FirstToken(echelon::TokenRole::kView);
+    if (core_token.empty()) core_token = security.tokens->FirstToken(echelon::TokenRole::kPush);
+    if (!core_token.empty()) o.sse.core_auth_metadata = absl::StrCat("Bearer ", core_token);
+  }
   o.keepalive = absl::Seconds(c.sse_keepalive_s);
   o.max_body_bytes = static_cast<size_t>(c.max_body_mb) * kMiB;
   o.max_decompressed_bytes = static_cast<size_t>(c.max_decompressed_mb) * kMiB;
-  o.view_token = c.view_token;
+  o.tokens = security.tokens;
+  o.tls_cert_file = c.tls_cert;
+  o.tls_key_file = c.tls_key;
+  o.gate.allowed_hosts = echelon::gateway::ParseAllowedHosts(c.allowed_hosts);
+  o.gate.trust_proxy = c.trust_proxy;
+  o.sessions.ttl = absl::Hours(c.session_hours);
   o.viewer_dir = c.viewer_dir;
   return o;
 }
 
-std::shared_ptr<grpc::Channel> RemoteCoreChannel(const Config& c) {
+std::shared_ptr<grpc::Channel> RemoteCoreChannel(const Config& c, const echelon::SecuritySetup& security) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
-  return grpc::CreateCustomChannel(c.core, grpc::InsecureChannelCredentials(), args);
+  // With --tls-ca the core must present a certificate that CA signed.
+  grpc::SslCredentialsOptions roots;
+  roots.pem_root_certs = security.tls_ca_pem;
+  auto credentials =
+      security.tls_ca_pem.empty() ? grpc::InsecureChannelCredentials() : grpc::SslCredentials(roots);
+  return grpc::CreateCustomChannel(c.core, credentials, args);
 }
 
 // Chunks are megabyte buffers that live for milliseconds (a push body, its
@@ -74,13 +92,15 @@ void KeepBigBuffersOutOfTheHeap() {
   mallopt(M_ARENA_MAX, 4);
 }
 
-// Blocks SIGINT/SIGTERM in every thread (threads inherit the mask), so that
-// only the main thread's sigwait() sees them.
+// Blocks SIGINT/SIGTERM (shut down) and SIGHUP (reload the tokens) in every
+// thread (threads inherit the mask), so that only the main thread's sigwait()
+// sees them.
 sigset_t BlockShutdownSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return signals;
@@ -99,13 +119,19 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("echelon"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   const sigset_t signals = BlockShutdownSignals();
+  absl::StatusOr<echelon::SecuritySetup> security = echelon::LoadSecurity(config);
+  if (!security.ok()) {
+    spdlog::critical("{}", std::string(security.status().message()));
+    return 2;
+  }
 
   std::unique_ptr<echelon::OneProcessServer> one_process;
   std::unique_ptr<echelon::gateway::Gateway> gateway_alone;
   std::thread http;
   int port = 0;
   if (config.core.empty()) {
-    auto started = echelon::OneProcessServer::Start(CoreOptionsFrom(config), GatewayOptionsFrom(config));
+    auto started = echelon::OneProcessServer::Start(CoreOptionsFrom(config, *security),
+                                                    GatewayOptionsFrom(config, *security));
     if (!started.ok()) {
       spdlog::critical("{}", started.status().ToString());
       return 1;
@@ -114,7 +140,8 @@ int main(int argc, char** argv) {
     port = one_process->gateway().port();
   } else {
     spdlog::info("gateway only, core at {}", config.core);
-    gateway_alone = std::make_unique<echelon::gateway::Gateway>(GatewayOptionsFrom(config), RemoteCoreChannel(config));
+    gateway_alone = std::make_unique<echelon::gateway::Gateway>(GatewayOptionsFrom(config, *security),
+                                                                RemoteCoreChannel(config, *security));
     if (absl::Status bound = gateway_alone->Bind(); !bound.ok()) {
       spdlog::critical("{}", bound.ToString());
       return 1;
@@ -122,10 +149,13 @@ int main(int argc, char** argv) {
     port = gateway_alone->port();
     http = std::thread([&gateway_alone] { gateway_alone->Serve(); });
   }
-  spdlog::info("echelon-server ready: viewer at http://{}:{}/", config.host, port);
+  spdlog::info("echelon-server ready: viewer at {}://{}:{}/", config.tls_cert.empty() ? "http" : "https",
+               config.host, port);
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    echelon::ReloadTokens(*security->tokens);
+  }
   spdlog::info("{} received, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   if (one_process) {
     one_process->Shutdown(absl::Milliseconds(500));

@@ -15,6 +15,19 @@ std::string FormatNumber(double value) {
   return buf;
 }
 
+std::string EscapeLabelValue(std::string_view value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out.append("\\n");
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 void PrometheusText::Header(std::string_view name, std::string_view help, std::string_view type) {
@@ -34,6 +47,15 @@ void PrometheusText::Counter(std::string_view name, std::string_view help, doubl
 void PrometheusText::Gauge(std::string_view name, std::string_view help, double value) {
   Header(name, help, "gauge");
   Sample(name, "", value);
+}
+
+void PrometheusText::LabeledCounter(std::string_view name, std::string_view help, std::string_view label,
+                                    const std::vector<std::pair<std::string, double>>& values) {
+  Header(name, help, "counter");
+  for (const auto& [label_value, value] : values) {
+    Sample(name, std::string("{").append(label).append("=\"").append(EscapeLabelValue(label_value)).append("\"}"),
+           value);
+  }
 }
 
 void PrometheusText::Histogram(std::string_view name, std::string_view help,

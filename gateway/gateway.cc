@@ -2,7 +2,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/bearer_token.h"
 #include "common/grpc_metadata.h"
 #include "gateway/grpc_replay_link.h"
 #include "gateway/http_errors.h"
@@ -12,9 +11,37 @@ namespace echelon::gateway {
 
 namespace v1 = echelon::replay::v1;
 
+namespace {
+
+std::shared_ptr<const TokenRegistry> TokensOf(const GatewayOptions& options) {
+  if (options.tokens) return options.tokens;
+  // Without a file there is nothing that can fail.
+  return *TokenRegistry::Create(
+      {.push_token = options.push_token, .view_token = options.view_token, .tokens_file = {}});
+}
+
+bool UsesTls(const GatewayOptions& options) {
+  return !options.tls_cert_file.empty() && !options.tls_key_file.empty();
+}
+
+// HTTPS when a certificate is configured; the port then speaks TLS only.
+std::unique_ptr<httplib::Server> MakeServer(const GatewayOptions& options) {
+  if (!UsesTls(options)) return std::make_unique<httplib::Server>();
+  auto server = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(), options.tls_key_file.c_str());
+  if (server->is_valid()) SSL_CTX_set_min_proto_version(server->ssl_context(), TLS1_2_VERSION);
+  return server;
+}
+
+GatewayOptions WithTlsGate(GatewayOptions options) {
+  options.gate.tls = UsesTls(options);
+  return options;
+}
+
+}  // namespace
+
 Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel,
                  std::shared_ptr<protocol::ReplayLink> replay_link)
-    : options_(std::move(options)),
+    : options_(WithTlsGate(std::move(options))),
       started_(absl::Now()),
       channel_(std::move(core_channel)),
       replay_(replay_link ? std::move(replay_link)
@@ -23,14 +50,21 @@ Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_cha
       nav_(v1::NavService::NewStub(channel_)),
       sse_(std::make_unique<SseHub>(options_.sse, replay_)),
       assets_(options_.viewer_dir.empty() ? ViewerAssets::Embedded()
-                                          : ViewerAssets::FromDirectory(options_.viewer_dir)) {
+                                          : ViewerAssets::FromDirectory(options_.viewer_dir)),
+      tokens_(TokensOf(options_)),
+      sessions_(options_.sessions),
+      auth_failures_(options_.auth_failures),
+      server_(MakeServer(options_)),
+      http_(*server_) {
   ConfigureServer();
+  InstallRequestGate();
   RegisterHealthRoutes();
   RegisterReplayRoutes();
   RegisterWorldRoutes();
   RegisterNavRoutes();
   RegisterViewerRoutes();
   RegisterMetricsRoutes();
+  RegisterSessionRoutes();
   RegisterMethodGuards();
 }
 
@@ -85,7 +119,7 @@ void Gateway::RegisterMethodGuards() {
   static constexpr Guard kGuards[] = {
       {"/push", "POST"},          {"/events", "GET"},       {"/health", "GET"},
       {"/metrics", "GET"},        {"/nav/graph", "POST"},   {"/nav/path", "POST"},
-      {R"(/worlds/([^/]+))", "GET, HEAD, PUT"},
+      {R"(/worlds/([^/]+))", "GET, HEAD, PUT"}, {"/session", "GET, POST, DELETE"},
   };
   for (const Guard& guard : kGuards) {
     auto not_allowed = [allow = std::string(guard.allow)](const httplib::Request& req,
@@ -97,7 +131,7 @@ void Gateway::RegisterMethodGuards() {
     if (!absl::StrContains(allow, "GET")) http_.Get(guard.pattern, not_allowed);
     if (!absl::StrContains(allow, "POST")) http_.Post(guard.pattern, not_allowed);
     if (!absl::StrContains(allow, "PUT")) http_.Put(guard.pattern, not_allowed);
-    http_.Delete(guard.pattern, not_allowed);
+    if (!absl::StrContains(allow, "DELETE")) http_.Delete(guard.pattern, not_allowed);
     http_.Patch(guard.pattern, not_allowed);
   }
 }
@@ -105,19 +139,16 @@ void Gateway::RegisterMethodGuards() {
 std::unique_ptr<grpc::ClientContext> Gateway::CoreContext(const httplib::Request& req) const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.core_deadline));
-  AddAuthorizationMetadata(*context, req.get_header_value("Authorization"));
+  AddAuthorizationMetadata(*context, CallerAuthorization(req));
   return context;
 }
 
-bool Gateway::Authorized(const httplib::Request& req, httplib::Response& res,
-                         const std::string& token) const {
-  if (token.empty() || BearerMatches(req.get_header_value("Authorization"), token)) return true;
-  res.set_header("WWW-Authenticate", "Bearer");
-  SetError(res, 401, "missing or wrong bearer token");
-  return false;
-}
-
 absl::Status Gateway::Bind() {
+  if (!http_.is_valid()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot serve HTTPS with --tls-cert ", options_.tls_cert_file, " and --tls-key ", options_.tls_key_file,
+        ": a file is unreadable or not PEM, or the key does not belong to the certificate"));
+  }
   if (options_.port == 0) {
     port_ = http_.bind_to_any_port(options_.host);
   } else {
@@ -128,7 +159,7 @@ absl::Status Gateway::Bind() {
         absl::StrCat("cannot listen for HTTP on ", options_.host, ":", options_.port));
   }
   sse_->Start();
-  spdlog::info("HTTP gateway listening on {}:{}", options_.host, port_);
+  spdlog::info("HTTP gateway listening on {}:{}{}", options_.host, port_, options_.gate.tls ? " (HTTPS only)" : "");
   return absl::OkStatus();
 }
 

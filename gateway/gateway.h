@@ -18,15 +18,20 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/token_registry.h"
 #include "echelon/replay/v1/nav.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
+#include "gateway/failure_limiter.h"
 #include "gateway/latency_histogram.h"
 #include "protocol/replay_link.h"
 #include "gateway/request_body.h"
+#include "gateway/request_gate.h"
+#include "gateway/session_store.h"
 #include "gateway/sse_hub.h"
 #include "gateway/viewer_assets.h"
 
@@ -42,9 +47,26 @@ struct GatewayOptions {
   absl::Duration core_deadline = absl::Seconds(30);
   std::string push_token;
   std::string view_token;
+  // Named, reloadable tokens (--tokens-file); when set, push_token and
+  // view_token are not used. Shared with the in-process core.
+  std::shared_ptr<const TokenRegistry> tokens;
+  // PEM files: when both are set the port speaks HTTPS only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Host and Origin checks (request_gate.h); `gate.tls` follows the files.
+  RequestGateOptions gate;
+  SessionStoreOptions sessions;
+  FailureLimiterOptions auth_failures;
   std::string viewer_dir;  // empty: the embedded viewer
   // The in-process core's /metrics section; unset for a gateway alone.
   std::function<std::string()> core_metrics;
+};
+
+// Who a request acts for, once Authorize has let it through.
+struct Caller {
+  std::string name;           // the token's name, or kAnonymous on an open server
+  std::string authorization;  // what to present to the core: the bearer header or the session's
+  bool via_session = false;
 };
 
 class Gateway {
@@ -72,13 +94,28 @@ class Gateway {
   void RegisterViewerRoutes();
   void RegisterMetricsRoutes();
   void RegisterMethodGuards();
+  void RegisterSessionRoutes();
+  // Host/Origin gate before routing, security headers after (access_routes.cc).
+  void InstallRequestGate();
 
   BodyLimits body_limits() const { return {options_.max_body_bytes, options_.max_decompressed_bytes}; }
   // A ClientContext with the deadline and the caller's credentials.
   std::unique_ptr<grpc::ClientContext> CoreContext(const httplib::Request& req) const;
-  // Checks the bearer token of a push or view request; false after setting
-  // a 401 answer.
-  bool Authorized(const httplib::Request& req, httplib::Response& res, const std::string& token) const;
+  // The one auth check of every route: may this request act as `role`? A
+  // bearer header or a session cookie (POST /session) counts; on an open
+  // server everything passes. nullopt after answering 401, or 429 for an
+  // address that failed too often (access_routes.cc).
+  std::optional<Caller> Authorize(const httplib::Request& req, httplib::Response& res, TokenRole role);
+  bool Authorized(const httplib::Request& req, httplib::Response& res, TokenRole role = TokenRole::kView) {
+    return Authorize(req, res, role).has_value();
+  }
+  // What to present to the core for this request: its Authorization header,
+  // else its session's, else nothing.
+  std::string CallerAuthorization(const httplib::Request& req) const;
+  std::optional<Session> FindSession(const httplib::Request& req) const;
+  // The client's address: the peer, or behind a trusted proxy the last
+  // X-Forwarded-For hop.
+  std::string ClientAddress(const httplib::Request& req) const;
 
   const GatewayOptions options_;
   const absl::Time started_;
@@ -88,10 +125,15 @@ class Gateway {
   std::unique_ptr<echelon::replay::v1::NavService::Stub> nav_;
   std::unique_ptr<SseHub> sse_;
   std::unique_ptr<ViewerAssets> assets_;
+  std::shared_ptr<const TokenRegistry> tokens_;
+  SessionStore sessions_;
+  FailureLimiter auth_failures_;
   LatencyHistogram push_latency_;
   std::atomic<uint64_t> pushes_accepted_ = 0;
   std::atomic<uint64_t> pushes_rejected_ = 0;
-  httplib::Server http_;
+  // An SSLServer under TLS. Routes use http_, which refers to it.
+  std::unique_ptr<httplib::Server> server_;
+  httplib::Server& http_;
   int port_ = 0;
 };
 

@@ -83,7 +83,7 @@ void Gateway::RegisterNavRoutes() {
   // Checks the caller and reads the body; false once an error is answered.
   auto accept = [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader, NavRequest& nav) {
-    if (!Authorized(req, res, options_.view_token)) return false;
+    if (!Authorized(req, res, TokenRole::kView)) return false;
     absl::Status read = ReadNavRequest(req, reader, body_limits(), nav);
     if (!read.ok()) SetError(res, read);
     return read.ok();

@@ -77,6 +77,11 @@ void Gateway::RegisterReplayRoutes() {
   http_.Post("/push", [this](const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& reader) {
     const absl::Time started = absl::Now();
+    std::optional<Caller> caller = Authorize(req, res, TokenRole::kPush);
+    if (!caller) {
+      ++pushes_rejected_;
+      return;
+    }
     absl::StatusOr<std::string> body = ReadBody(req, reader, body_limits());
     if (!body.ok()) {
       ++pushes_rejected_;
@@ -92,7 +97,7 @@ void Gateway::RegisterReplayRoutes() {
     const uint32_t chunk_count = push->chunk.chunk_count();
 
     absl::StatusOr<v1::PushAck> ack =
-        replay_->Push(*std::move(push), req.get_header_value("Authorization"));
+        replay_->Push(*std::move(push), caller->authorization);
     if (!ack.ok()) {
       spdlog::warn("push {} chunk {} rejected: {}", replay_id, chunk_index,
                    std::string(ack.status().message()));
@@ -102,14 +107,14 @@ void Gateway::RegisterReplayRoutes() {
     ++pushes_accepted_;
     push_latency_.Record(absl::Now() - started);
     const size_t viewers = sse_->client_count();
-    spdlog::info("push {} chunk {}/{}: {:.2f} MB, {} viewers, {:.1f} ms{}", replay_id, chunk_index + 1,
-                 chunk_count, body->size() / 1e6, viewers,
+    spdlog::info("push {} chunk {}/{} by {}: {:.2f} MB, {} viewers, {:.1f} ms{}", replay_id, chunk_index + 1,
+                 chunk_count, caller->name, body->size() / 1e6, viewers,
                  absl::ToDoubleMilliseconds(absl::Now() - started), ack->duplicate() ? " (re-sent)" : "");
     SetJson(res, PushAnswer(*ack, viewers));
   });
 
   http_.Get("/events", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorized(req, res, options_.view_token)) return;
+    if (!Authorized(req, res, TokenRole::kView)) return;
     absl::StatusOr<std::shared_ptr<SseClient>> client =
         sse_->Join(!WantsWorldInline(req), ResumeAfterId(req));
     if (!client.ok()) {

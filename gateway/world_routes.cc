@@ -36,7 +36,7 @@ void SetContentAddressedHeaders(httplib::Response& res, const std::string& hash)
 void Gateway::RegisterWorldRoutes() {
   // HEAD is routed to this handler by cpp-httplib, which then drops the body.
   http_.Get(kWorldPath, [this](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorized(req, res, options_.view_token)) return;
+    if (!Authorized(req, res, TokenRole::kView)) return;
     const std::string hash = req.matches[1];
     if (!world::IsWellFormedWorldHash(hash)) {
       // Nothing is stored under it, and it may not even be text (the core's
@@ -76,6 +76,7 @@ void Gateway::RegisterWorldRoutes() {
 
   http_.Put(kWorldPath, [this](const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& reader) {
+    if (!Authorized(req, res, TokenRole::kPush)) return;
     const std::string hash = req.matches[1];
     if (!world::IsWellFormedWorldHash(hash)) {
       return SetError(res, 400,

@@ -1,22 +1,33 @@
-// AuthPolicy: who may do what in the core. Without tokens everything is open.
-// With ECHELON_PUSH_TOKEN, pushing chunks and putting worlds need it; with
-// ECHELON_VIEW_TOKEN, viewing (Subscribe, world and nav reads) needs the view
-// token or the push token. Services call these first thing in each RPC.
+// AuthPolicy: who may do what in the core, decided by the TokenRegistry
+// (common/token_registry.h): named tokens from --tokens-file and the legacy
+// --push-token / --view-token. Without tokens everything is open. Pushing
+// chunks and putting worlds need a push token; viewing (Subscribe, world and
+// nav reads) a view or push token, when tokens of that role exist. Services
+// call these first thing in each RPC. Authorised push calls are counted per
+// token name for /metrics; the token itself is never logged.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/token_registry.h"
 
 namespace echelon {
 
 class AuthPolicy {
  public:
-  AuthPolicy(std::string push_token, std::string view_token)
-      : push_token_(std::move(push_token)), view_token_(std::move(view_token)) {}
+  explicit AuthPolicy(std::shared_ptr<const TokenRegistry> tokens) : tokens_(std::move(tokens)) {}
+  // The legacy pair of tokens (tests, tools).
+  AuthPolicy(std::string push_token, std::string view_token);
 
   // Unauthenticated when the call lacks the needed bearer token.
   [[nodiscard]] absl::Status CheckPush(const grpc::CallbackServerContext& context) const;
@@ -27,9 +38,20 @@ class AuthPolicy {
   [[nodiscard]] absl::Status CheckPush(std::string_view authorization) const;
   [[nodiscard]] absl::Status CheckView(std::string_view authorization) const;
 
+  // The name of the token that may push (kAnonymous on an open server), for
+  // logs; Unauthenticated like CheckPush. Counts like CheckPush.
+  [[nodiscard]] absl::StatusOr<std::string> PushCaller(const grpc::CallbackServerContext& context) const;
+
+  // Authorised push calls (chunk pushes, push streams, world uploads) per
+  // token name, sorted by name.
+  std::vector<std::pair<std::string, double>> PushCallsByName() const;
+
  private:
-  const std::string push_token_;
-  const std::string view_token_;
+  absl::StatusOr<std::string> AuthorizePush(std::string_view authorization) const;
+
+  const std::shared_ptr<const TokenRegistry> tokens_;
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<std::string, uint64_t> push_calls_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace echelon

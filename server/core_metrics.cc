@@ -28,6 +28,9 @@ std::string RenderCoreMetrics(CoreServer& core) {
   out.Counter("echelon_nav_cache_misses_total", "Nav requests that waited for a build", nav.misses);
   out.Counter("echelon_nav_builds_total", "Nav graph builds", nav.builds);
   out.Counter("echelon_nav_build_failures_total", "Nav graph builds that failed", nav.build_failures);
+  out.LabeledCounter("echelon_push_calls_total",
+                     "Calls allowed to push (chunk pushes, push streams, world uploads), by token name", "token",
+                     core.auth().PushCallsByName());
   return out.Take();
 }
 

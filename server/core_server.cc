@@ -24,13 +24,23 @@ nav::NavCache::WorldSource NavWorldSource(world::WorldStore& store) {
   };
 }
 
+// TLS when a certificate is configured; plaintext otherwise (a trusted LAN).
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const CoreOptions& options) {
+  if (options.tls_cert_pem.empty() || options.tls_key_pem.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions tls;
+  tls.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+  return grpc::SslServerCredentials(tls);
+}
+
 }  // namespace
 
 CoreServer::CoreServer(CoreOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions options) {
   std::unique_ptr<CoreServer> core(new CoreServer(std::move(options)));
-  core->auth_ = std::make_unique<AuthPolicy>(core->options_.push_token, core->options_.view_token);
+  core->auth_ = core->options_.tokens
+                    ? std::make_unique<AuthPolicy>(core->options_.tokens)
+                    : std::make_unique<AuthPolicy>(core->options_.push_token, core->options_.view_token);
   core->worlds_ = std::make_unique<world::WorldStore>(core->options_.worlds);
   world::WorldStore* worlds = core->worlds_.get();
   core->hub_ = std::make_unique<replay::ReplayHub>(
@@ -45,8 +55,7 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!core->options_.grpc_address.empty()) {
-    builder.AddListeningPort(core->options_.grpc_address, grpc::InsecureServerCredentials(),
-                             &core->grpc_port_);
+    builder.AddListeningPort(core->options_.grpc_address, ServerCredentials(core->options_), &core->grpc_port_);
   }
   builder.SetMaxReceiveMessageSize(static_cast<int>(core->options_.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(core->options_.max_message_bytes));
@@ -60,7 +69,8 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   core->server_->GetHealthCheckService()->SetServingStatus(true);
   core->maintenance_ = std::thread([raw = core.get()] { raw->RunMaintenance(); });
   if (!core->options_.grpc_address.empty()) {
-    spdlog::info("gRPC core listening on port {}", core->grpc_port_);
+    spdlog::info("gRPC core listening on port {}{}", core->grpc_port_,
+                 core->options_.tls_cert_pem.empty() ? "" : " (TLS)");
   }
   return core;
 }

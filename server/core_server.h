@@ -32,6 +32,13 @@ struct CoreOptions {
   // When set, pushes and world puts need `authorization: Bearer <token>`.
   std::string push_token;
   std::string view_token;
+  // Named tokens (--tokens-file, reloadable); when set, push_token and
+  // view_token are not used.
+  std::shared_ptr<const TokenRegistry> tokens;
+  // PEM certificate chain and private key: when both are set, the gRPC port
+  // speaks TLS only.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 class CoreServer {
@@ -52,6 +59,7 @@ class CoreServer {
   world::WorldStore& worlds() { return *worlds_; }
   replay::ReplayHub& hub() { return *hub_; }
   nav::NavCache& nav() { return *nav_; }
+  const AuthPolicy& auth() const { return *auth_; }
 
  private:
   explicit CoreServer(CoreOptions options);

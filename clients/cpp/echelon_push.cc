@@ -3,13 +3,16 @@
 //
 //   echelon-push run.replay.json.gz --server 127.0.0.1:50051
 //   echelon-push run.replay.json --http http://127.0.0.1:8090 --chunk-frames 50
+//   echelon-push run.replay.json --server replays.lan:50051 --tls-ca ca.pem
 //
 // Progress goes to stderr (a bar on a terminal, plain lines otherwise); the
 // summary line goes to stdout. Exit codes are listed in kUsageFooter.
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -129,16 +132,41 @@ struct Args {
   bool ack_each_chunk = false;
   bool quiet = false;
   std::string token;
+  bool tls = false;    // gRPC over TLS
+  std::string tls_ca;  // PEM file of the CA that signed the server's certificate
 };
+
+absl::StatusOr<std::string> ReadCaFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read --tls-ca ", path));
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
 
 absl::StatusOr<PushResult> Push(const Args& args, const Replay& replay, const PushOptions& options) {
   if (!args.http_url.empty()) {
-    auto pusher = HttpPusher::Create(args.http_url, args.token);
+    auto pusher = HttpPusher::Create(args.http_url, args.token, args.tls_ca);
     if (!pusher.ok()) return pusher.status();
     return pusher->PushReplay(replay, options);
   }
-  ReplayClient client(args.server, args.token);
-  return client.PushReplay(replay, options);
+  ClientTls tls{.enabled = args.tls || !args.tls_ca.empty(), .ca_pem = {}};
+  if (!args.tls_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadCaFile(args.tls_ca);
+    if (!ca.ok()) return ca.status();
+    tls.ca_pem = *std::move(ca);
+  }
+  ReplayClient client(args.server, args.token, tls);
+  absl::StatusOr<PushResult> result = client.PushReplay(replay, options);
+  if (!result.ok() && result.status().code() == absl::StatusCode::kUnavailable) {
+    // gRPC reports a failed TLS handshake as an unreachable server; say what
+    // to check.
+    return absl::UnavailableError(absl::StrCat(
+        result.status().message(),
+        tls.enabled ? " (TLS: is the server's certificate signed by the --tls-ca given, and valid for this host?)"
+                    : " (if the server uses TLS, pass --tls-ca with its CA, or --tls)"));
+  }
+  return result;
 }
 
 int Run(const Args& args) {
@@ -206,6 +234,10 @@ int main(int argc, char** argv) {
   app.add_flag("--ack-each-chunk", args.ack_each_chunk,
                "gRPC: one acknowledged Push per chunk instead of the stream (exact resume after a server restart)");
   app.add_option("--token", args.token, "the server's push token (sent as a Bearer token)")->envname("ECHELON_PUSH_TOKEN");
+  app.add_flag("--tls", args.tls, "gRPC over TLS, verified against the system's trusted CAs");
+  app.add_option("--tls-ca", args.tls_ca,
+                 "PEM CA certificate that signed the server's certificate (gRPC: implies --tls; --http needs https://)")
+      ->envname("ECHELON_TLS_CA");
   app.add_flag("-q,--quiet", args.quiet, "no progress output");
   try {
     app.parse(argc, argv);

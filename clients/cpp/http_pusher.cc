@@ -31,6 +31,15 @@ std::string Detail(const httplib::Response& response) {
 // retry rule and one exit-code table serve both transports.
 absl::Status HttpStatus(const httplib::Result& result, const std::string& what) {
   if (!result) {
+    if (result.error() == httplib::Error::SSLServerVerification) {
+      // Not worth a retry: the certificate will not become trusted.
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, ": the server's TLS certificate is not trusted (give the CA that signed it: --tls-ca)"));
+    }
+    if (result.error() == httplib::Error::SSLConnection) {
+      return absl::UnavailableError(
+          absl::StrCat(what, ": TLS handshake failed (is the server serving HTTPS on this port?)"));
+    }
     return absl::UnavailableError(absl::StrCat(what, ": ", httplib::to_string(result.error())));
   }
   const int code = result->status;
@@ -59,16 +68,18 @@ absl::Status HttpStatus(const httplib::Result& result, const std::string& what) 
 }  // namespace
 
 absl::StatusOr<std::string> HttpBaseUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
   const std::string original(url);
-  if (!url.starts_with(kScheme)) return absl::InvalidArgumentError(absl::StrCat("not an http:// URL: ", original));
-  std::string_view rest = url.substr(kScheme.size());
+  const std::string_view scheme = url.starts_with("https://") ? "https://" : "http://";
+  if (!url.starts_with(scheme)) {
+    return absl::InvalidArgumentError(absl::StrCat("not an http:// or https:// URL: ", original));
+  }
+  std::string_view rest = url.substr(scheme.size());
   while (rest.ends_with('/')) rest.remove_suffix(1);
   if (rest.ends_with("/push")) rest.remove_suffix(5);
   if (rest.empty() || rest.find('/') != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("expected http://host:port[/push], got ", original));
+    return absl::InvalidArgumentError(absl::StrCat("expected http[s]://host:port[/push], got ", original));
   }
-  return std::string(url.substr(0, kScheme.size() + rest.size()));
+  return std::string(url.substr(0, scheme.size() + rest.size()));
 }
 
 class HttpPusher::Transport final : public internal::PushTransport {
@@ -116,10 +127,16 @@ HttpPusher::HttpPusher(HttpPusher&&) noexcept = default;
 HttpPusher& HttpPusher::operator=(HttpPusher&&) noexcept = default;
 HttpPusher::~HttpPusher() = default;
 
-absl::StatusOr<HttpPusher> HttpPusher::Create(std::string_view url, const std::string& push_token) {
+absl::StatusOr<HttpPusher> HttpPusher::Create(std::string_view url, const std::string& push_token,
+                                              const std::string& ca_file) {
   ECHELON_ASSIGN_OR_RETURN(std::string base, HttpBaseUrl(url));
+  const bool https = base.starts_with("https://");
+  if (!ca_file.empty() && !https) {
+    return absl::InvalidArgumentError(absl::StrCat("a CA file is for https:// URLs, got ", std::string(url)));
+  }
   HttpPusher pusher(std::move(base));
   if (!pusher.http_->is_valid()) return absl::InvalidArgumentError(absl::StrCat("bad URL ", std::string(url)));
+  if (!ca_file.empty()) pusher.http_->set_ca_cert_path(ca_file.c_str());
   if (!push_token.empty()) pusher.http_->set_bearer_token_auth(push_token.c_str());
   return pusher;
 }

@@ -24,10 +24,13 @@ namespace echelon::client {
 
 class HttpPusher {
  public:
-  // "http://host:port", optionally ending in "/push" as trainers write it.
-  // InvalidArgument for anything else. `push_token`: the server's
-  // --push-token, sent as `Authorization: Bearer <token>` (empty: none).
-  [[nodiscard]] static absl::StatusOr<HttpPusher> Create(std::string_view url, const std::string& push_token = "");
+  // "http://host:port" or "https://host:port", optionally ending in "/push"
+  // as trainers write it. InvalidArgument for anything else. `push_token`:
+  // the server's push token, sent as `Authorization: Bearer <token>` (empty:
+  // none). `ca_file`: for https, a PEM file of the CA that signed the
+  // server's certificate (empty: the system's trusted CAs).
+  [[nodiscard]] static absl::StatusOr<HttpPusher> Create(std::string_view url, const std::string& push_token = "",
+                                                         const std::string& ca_file = "");
 
   HttpPusher(HttpPusher&&) noexcept;
   HttpPusher& operator=(HttpPusher&&) noexcept;
@@ -49,7 +52,8 @@ class HttpPusher {
   std::unique_ptr<httplib::Client> http_;
 };
 
-// "http://h:p/push/" -> "http://h:p"; InvalidArgument unless http://host[:port].
+// "http://h:p/push/" -> "http://h:p"; InvalidArgument unless
+// http[s]://host[:port].
 [[nodiscard]] absl::StatusOr<std::string> HttpBaseUrl(std::string_view url);
 
 }  // namespace echelon::client

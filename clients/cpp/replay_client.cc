@@ -85,7 +85,7 @@ class ReplayClient::Transport final : public internal::PushTransport {
   absl::Duration timeout_;
 };
 
-ReplayClient::ReplayClient(const std::string& target, std::string push_token)
+ReplayClient::ReplayClient(const std::string& target, std::string push_token, const ClientTls& tls)
     : ReplayClient([&] {
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -94,7 +94,10 @@ ReplayClient::ReplayClient(const std::string& target, std::string push_token)
         // not after gRPC's default reconnect backoff of up to two minutes.
         args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
         args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-        return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+        grpc::SslCredentialsOptions roots;
+        roots.pem_root_certs = tls.ca_pem;
+        auto credentials = tls.enabled ? grpc::SslCredentials(roots) : grpc::InsecureChannelCredentials();
+        return grpc::CreateCustomChannel(target, credentials, args);
       }(), std::move(push_token)) {}
 
 ReplayClient::ReplayClient(std::shared_ptr<grpc::Channel> channel, std::string push_token)

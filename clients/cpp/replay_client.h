@@ -64,12 +64,20 @@ struct SubscribeOptions {
   std::shared_ptr<SubscribeCancel> cancel;
 };
 
+// How to reach a server that serves gRPC over TLS (--tls-cert).
+struct ClientTls {
+  bool enabled = false;
+  // PEM CA certificate(s) that signed the server's certificate; empty: the
+  // system's trusted CAs.
+  std::string ca_pem;
+};
+
 class ReplayClient {
  public:
-  // "host:port"; an insecure channel (LAN) with message limits large enough
-  // for any chunk. `push_token`: the server's --push-token, sent as
-  // `authorization: Bearer <token>` (empty: none).
-  explicit ReplayClient(const std::string& target, std::string push_token = "");
+  // "host:port"; a plaintext channel (trusted LAN) unless `tls.enabled`, with
+  // message limits large enough for any chunk. `push_token`: the server's
+  // push token, sent as `authorization: Bearer <token>` (empty: none).
+  explicit ReplayClient(const std::string& target, std::string push_token = "", const ClientTls& tls = {});
   explicit ReplayClient(std::shared_ptr<grpc::Channel> channel, std::string push_token = "");
   ~ReplayClient();
 

@@ -16,18 +16,20 @@ namespace {
 // here: gRPC flow control holds the rest back on the producer's side.
 class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> {
  public:
-  PushChunksReactor(ReplayHub& hub, v1::PushSummary* summary, const absl::Status& allowed)
+  // `caller`: the pushing token's name, or why it may not push.
+  PushChunksReactor(ReplayHub& hub, v1::PushSummary* summary, const absl::StatusOr<std::string>& caller)
       : hub_(hub), summary_(summary) {
-    if (!allowed.ok()) {
-      Finish(ToGrpcStatus(allowed));
+    if (!caller.ok()) {
+      Finish(ToGrpcStatus(caller.status()));
       return;
     }
+    caller_ = *caller;
     StartRead(&chunk_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the producer closed its side: the push is complete
-      spdlog::info("gRPC push stream done: {} chunks ({} re-sent), {:.1f} MB",
+      spdlog::info("gRPC push stream from {} done: {} chunks ({} re-sent), {:.1f} MB", caller_,
                    summary_->chunks_accepted(), summary_->chunks_duplicate(),
                    summary_->frame_bytes() / 1e6);
       Finish(grpc::Status::OK);
@@ -58,6 +60,7 @@ class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> 
 
   ReplayHub& hub_;
   v1::PushSummary* summary_;
+  std::string caller_;
   v1::ReplayChunk chunk_;
   absl::flat_hash_set<std::string> replay_ids_;
 };
@@ -157,7 +160,7 @@ class RefusedSubscription final : public grpc::ServerWriteReactor<v1::ReplayEven
 
 grpc::ServerReadReactor<v1::ReplayChunk>* ReplayServiceImpl::PushChunks(
     grpc::CallbackServerContext* context, v1::PushSummary* summary) {
-  return new PushChunksReactor(hub_, summary, auth_.CheckPush(*context));
+  return new PushChunksReactor(hub_, summary, auth_.PushCaller(*context));
 }
 
 grpc::ServerUnaryReactor* ReplayServiceImpl::Push(grpc::CallbackServerContext* context,

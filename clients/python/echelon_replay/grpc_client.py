@@ -71,15 +71,50 @@ def _struct(value):
     return message
 
 
+def _root_certificates(value):
+    """PEM bytes as given, or read from a path."""
+    if isinstance(value, bytes):
+        return value
+    with open(value, "rb") as pem:
+        return pem.read()
+
+
+def _channel(target, root_certificates, tls, options):
+    if not tls:
+        return grpc.insecure_channel(target, options=options)
+    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+    return grpc.secure_channel(target, credentials, options=options)
+
+
 class ReplayClient:
-    def __init__(self, target, *, token=None, timeout=30.0, retries=5, backoff=0.2, max_backoff=5.0):
-        """``token``: the server's push token (default: $ECHELON_PUSH_TOKEN, if set)."""
+    def __init__(
+        self,
+        target,
+        *,
+        token=None,
+        timeout=30.0,
+        retries=5,
+        backoff=0.2,
+        max_backoff=5.0,
+        root_certificates=None,
+        tls=False,
+    ):
+        """``token``: the server's push token (default: $ECHELON_PUSH_TOKEN, if set).
+
+        TLS (a server started with --tls-cert): ``root_certificates`` is the
+        PEM of the CA that signed the server's certificate, as bytes, or the
+        path of a PEM file; ``tls=True`` alone trusts the system's CAs.
+        Without either the channel is plaintext.
+        """
         self._pb = _stubs.load()
         token = token or os.environ.get("ECHELON_PUSH_TOKEN")
         self._metadata = (("authorization", f"Bearer {token}"),) if token else None
-        self._channel = grpc.insecure_channel(
+        self._tls = tls or root_certificates is not None
+        self._channel = _channel(
             target,
-            options=[
+            _root_certificates(root_certificates) if root_certificates is not None else None,
+            self._tls,
+            [
                 ("grpc.max_receive_message_length", _MAX_MESSAGE),
                 ("grpc.max_send_message_length", _MAX_MESSAGE),
                 # Find a restarted server within the retry budget, not after
@@ -216,11 +251,19 @@ class ReplayClient:
                 code = error.code() if isinstance(error, grpc.RpcError) else grpc.StatusCode.ABORTED
                 details = error.details() if isinstance(error, grpc.RpcError) else str(error)
                 if code not in _RETRIABLE or attempt == self.retries:
-                    raise ReplayPushError(f"{what}: {code.name}: {details}", code) from None
+                    raise ReplayPushError(f"{what}: {code.name}: {details}{self._hint(code)}", code) from None
                 delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.8, 1.2)
                 log.warning("%s failed (%s: %s); retry %d/%d in %.1f s", what, code.name, details, attempt + 1, self.retries, delay)
                 summary.retries += 1
                 self._wait_before_retry(code, delay)
+
+    def _hint(self, code):
+        """gRPC reports a failed TLS handshake as an unreachable server."""
+        if code != grpc.StatusCode.UNAVAILABLE:
+            return ""
+        if self._tls:
+            return " (TLS: is the server's certificate signed by root_certificates and valid for this host?)"
+        return " (if the server uses TLS, pass root_certificates= with its CA)"
 
     def _wait_before_retry(self, code, delay):
         """After UNAVAILABLE, wait for the channel to reconnect (at most

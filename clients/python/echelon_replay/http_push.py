@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import random
+import ssl
 import threading
 import time
 import urllib.error
@@ -96,6 +97,14 @@ class _Rejected(Exception):
         self.status = status
 
 
+class _Untrusted(_Rejected):
+    """The server's TLS certificate failed verification."""
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
+        self.status = None
+
+
 def _detail(error):
     try:
         body = error.read().decode("utf-8", "replace")
@@ -107,20 +116,32 @@ def _detail(error):
         return body[:200]
 
 
+def _tls_context(base_url, cafile):
+    """The TLS settings of an https:// server: verified against ``cafile`` (a
+    PEM file of the CA that signed the server's certificate) or, without it,
+    the system's trusted CAs."""
+    if cafile and not base_url.startswith("https://"):
+        raise ValueError(f"cafile is for https:// URLs, got {base_url}")
+    if not base_url.startswith("https://"):
+        return None
+    return ssl.create_default_context(cafile=cafile)
+
+
 class _Http:
     """One server, reached with urllib; maps outcomes onto _Transient/_Rejected."""
 
-    def __init__(self, base_url, timeout, token):
+    def __init__(self, base_url, timeout, token, cafile=None):
         self.base_url = base_url
         self.timeout = timeout
         self.auth = {"Authorization": f"Bearer {token}"} if token else {}
+        self.tls = _tls_context(base_url, cafile)
 
     def request(self, method, path, body=None, headers=None):
         request = urllib.request.Request(
             self.base_url + path, data=body, method=method, headers={**self.auth, **(headers or {})}
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.tls) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             if error.code in _RETRIABLE_HTTP:
@@ -130,6 +151,12 @@ class _Http:
             raise _Rejected(error.code, f"{method} {path}: {_detail(error)}") from None
         except (urllib.error.URLError, OSError) as error:  # refused, reset, timeout
             reason = getattr(error, "reason", error)
+            if isinstance(reason, ssl.SSLCertVerificationError):
+                # Not worth a retry: the certificate will not become trusted.
+                raise _Untrusted(
+                    f"{method} {path}: the server's TLS certificate is not trusted ({reason.verify_message}); "
+                    "pass cafile= with the CA that signed it"
+                ) from None
             raise _Transient(f"{method} {path}: {reason}") from None
 
     def has_world(self, digest):
@@ -218,22 +245,26 @@ def push_replay(
     timeout=10.0,
     progress=None,
     token=None,
+    cafile=None,
 ):
     """Pushes ``replay`` ({"world", "frames", optional "meta", "run"}) in chunks.
 
-    ``url`` is the server's push URL ("http://host:8090/push") or its base URL.
+    ``url`` is the server's push URL ("http://host:8090/push") or its base URL;
+    "https://..." for a server with TLS, whose certificate is checked against
+    ``cafile`` (a PEM file of the CA that signed it; default: the system's
+    trusted CAs).
     ``token`` is the server's push token (default: $ECHELON_PUSH_TOKEN, if set).
     ``progress(chunks_done, chunk_count)`` is called after each accepted chunk.
     Never raises (except KeyboardInterrupt/SystemExit); returns a PushResult.
     """
     result = PushResult(replay_id=replay_id or uuid.uuid4().hex[:12])
     try:
-        http = _Http(_urls(url), timeout, token or os.environ.get("ECHELON_PUSH_TOKEN"))
+        http = _Http(_urls(url), timeout, token or os.environ.get("ECHELON_PUSH_TOKEN"), cafile)
         _push(http, replay, chunk_size, result, _Retrier(retries, backoff, max_backoff, result), progress)
     except (_Transient, _Rejected) as error:
         result.error = str(error)
         log.error("push of replay %s failed: %s", result.replay_id, result.error)
-    except Exception as error:  # the training loop must go on, whatever happened
+    except Exception as error:  # the training loop must go on, whatever happened (a bad cafile too)
         result.error = f"{type(error).__name__}: {error}"
         log.exception("push of replay %s failed", result.replay_id)
     if result.error:

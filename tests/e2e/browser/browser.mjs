@@ -93,11 +93,10 @@ export function hook(page, name) {
 /** Waits until `predicate(window.__echelon)` (a function run in the page) is truthy. */
 export async function waitForHook(page, predicate, arg, timeoutMs = 30000) {
   try {
-    const handle = await page.waitForFunction(
-      ([source, value]) => (0, eval)(`(${source})`)(window.__echelon, value),
-      [predicate.toString(), arg],
-      { timeout: timeoutMs, polling: 100 },
-    );
+    // The function is compiled here, in node, not by eval in the page: the
+    // viewer's Content-Security-Policy forbids 'unsafe-eval'.
+    const pageFunction = new Function('value', `return (${predicate.toString()})(window.__echelon, value);`);
+    const handle = await page.waitForFunction(pageFunction, arg, { timeout: timeoutMs, polling: 100 });
     return await handle.jsonValue();
   } catch (error) {
     const state = await page.evaluate(() => {

@@ -105,8 +105,12 @@ class Server:
     def grpc_target(self) -> str:
         return f"127.0.0.1:{self.grpc_port}"
 
+    def connection(self, timeout=30) -> http.client.HTTPConnection:
+        """A connection to the HTTP port (a TLS server's subclass makes it HTTPS)."""
+        return http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+
     def request(self, method, path, body=None, headers=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+        conn = self.connection(timeout)
         try:
             if isinstance(body, (dict, list)):
                 body = json.dumps(body).encode()
@@ -153,8 +157,10 @@ class SseReader(threading.Thread):
     """Reads GET /events in a thread, collecting (id, event, data) until
     `until(event, data)` is true or the stream ends."""
 
-    def __init__(self, port, path="/events", headers=None, until=None, read_delay=0.0, raw=False):
+    def __init__(self, port, path="/events", headers=None, until=None, read_delay=0.0, raw=False, connect=None):
         super().__init__(daemon=True)
+        # connect(): the connection to read from (default: plain HTTP to port).
+        self.connect = connect or (lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60))
         self.port, self.path, self.headers = port, path, headers or {}
         self.until = until
         self.events = []
@@ -171,7 +177,7 @@ class SseReader(threading.Thread):
 
     def run(self):
         try:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.conn = self.connect()
             self.conn.request("GET", self.path, headers=self.headers)
             resp = self.conn.getresponse()
             self.status = resp.status

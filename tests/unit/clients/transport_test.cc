@@ -75,7 +75,8 @@ TEST(HttpBaseUrlTest, AcceptsTrainerStyleUrls) {
     EXPECT_EQ(*base, "http://127.0.0.1:8090");
   }
   EXPECT_EQ(*HttpBaseUrl("http://replays.lan"), "http://replays.lan");
-  for (const char* url : {"https://x:1", "127.0.0.1:8090", "http://", "http://h:1/prefix/push"}) {
+  EXPECT_EQ(*HttpBaseUrl("https://replays.lan:8443/push"), "https://replays.lan:8443");
+  for (const char* url : {"ftp://x:1", "127.0.0.1:8090", "http://", "https://", "http://h:1/prefix/push"}) {
     EXPECT_EQ(HttpBaseUrl(url).status().code(), absl::StatusCode::kInvalidArgument) << url;
   }
 }
