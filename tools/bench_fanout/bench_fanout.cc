@@ -45,11 +45,11 @@
 #include "tools/bench_fanout/floor_writer.h"
 #include "tools/load/chunk_sender.h"
 #include "tools/load/event_fields.h"
-#include "tools/load/net.h"
+#include "tools/testing/net.h"
 #include "tools/load/replay_source.h"
 #include "tools/load/rss_sampler.h"
-#include "tools/load/server_launcher.h"
-#include "tools/load/sse_reader.h"
+#include "tools/testing/server_launcher.h"
+#include "tools/testing/sse_reader.h"
 #include "tools/load/tool_paths.h"
 
 namespace echelon::tools {
@@ -97,8 +97,8 @@ struct PassResult {
 
 // A core (echelon-server) plus optional gateway-only processes.
 struct Cluster {
-  std::unique_ptr<load::ServerProcess> core;
-  std::vector<std::unique_ptr<load::ServerProcess>> gateways;
+  std::unique_ptr<testing::ServerProcess> core;
+  std::vector<std::unique_ptr<testing::ServerProcess>> gateways;
 
   std::vector<pid_t> pids() const {
     std::vector<pid_t> all = {core->pid()};
@@ -124,7 +124,7 @@ struct Cluster {
 int SlowDrops(const Cluster& cluster) {
   int total = 0;
   for (int port : cluster.http_ports()) {
-    absl::StatusOr<load::HttpAnswer> answer = load::HttpGet("127.0.0.1", port, "/metrics");
+    absl::StatusOr<testing::HttpAnswer> answer = testing::HttpGet("127.0.0.1", port, "/metrics");
     if (!answer.ok()) continue;
     const std::string_view name = "\nechelon_sse_slow_drops_total ";
     const size_t at = answer->body.find(name);
@@ -142,19 +142,19 @@ double ClusterCpuSeconds(const Cluster& cluster) {
 absl::StatusOr<Cluster> StartCluster(const BenchOptions& o, const Scenario& s) {
   const int viewers = s.readers + s.stalled;
   const int per_gateway = s.gateways > 0 ? (viewers + s.gateways - 1) / s.gateways : viewers;
-  load::ServerSpec spec;
+  testing::ServerSpec spec;
   spec.binary = o.server_bin;
   spec.extra_args = {"--sse-max-clients", absl::StrCat(std::max(16, per_gateway))};
   spec.extra_args.insert(spec.extra_args.end(), o.server_args.begin(), o.server_args.end());
   spec.log_path = absl::StrCat(o.log_dir, "/bench_fanout_core.log");
   Cluster cluster;
-  absl::StatusOr<std::unique_ptr<load::ServerProcess>> core = load::ServerProcess::Start(spec);
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> core = testing::ServerProcess::Start(spec);
   if (!core.ok()) return core.status();
   cluster.core = *std::move(core);
   spec.core = cluster.core->grpc_target();
   for (int i = 0; i < s.gateways; ++i) {
     spec.log_path = absl::StrCat(o.log_dir, "/bench_fanout_gateway", i, ".log");
-    absl::StatusOr<std::unique_ptr<load::ServerProcess>> gateway = load::ServerProcess::Start(spec);
+    absl::StatusOr<std::unique_ptr<testing::ServerProcess>> gateway = testing::ServerProcess::Start(spec);
     if (!gateway.ok()) return gateway.status();
     cluster.gateways.push_back(*std::move(gateway));
   }
@@ -196,11 +196,11 @@ class ReaderSet {
   ReaderSet(int n, bool store, bool keep_first_wire, const std::function<int(int)>& port_of) {
     ends_.resize(n);
     for (int i = 0; i < n; ++i) {
-      load::SseReaderOptions options;
+      testing::SseReaderOptions options;
       options.port = port_of(i);
       options.store = store;
       options.keep_wire = keep_first_wire && i == 0;
-      readers_.push_back(std::make_unique<load::SseReader>(options, [this, i](const load::SseEvent& e) {
+      readers_.push_back(std::make_unique<testing::SseReader>(options, [this, i](const testing::SseEvent& e) {
         if (e.type == "replay_end") Ended(i);
       }));
     }
@@ -225,7 +225,7 @@ class ReaderSet {
   void Stop() {
     for (auto& r : readers_) r->Stop();
   }
-  const std::vector<std::unique_ptr<load::SseReader>>& readers() const { return readers_; }
+  const std::vector<std::unique_ptr<testing::SseReader>>& readers() const { return readers_; }
   uint64_t wire_bytes() const {
     uint64_t total = 0;
     for (const auto& r : readers_) total += r->stats().wire_bytes;
@@ -239,14 +239,14 @@ class ReaderSet {
     ++ended_;
   }
 
-  std::vector<std::unique_ptr<load::SseReader>> readers_;
+  std::vector<std::unique_ptr<testing::SseReader>> readers_;
   absl::Mutex mu_;
   std::vector<absl::Time> ends_ ABSL_GUARDED_BY(mu_);
   int ended_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Problems with one reader's stored stream; empty when it is exactly the push.
-std::string CheckStream(const std::vector<load::SseEvent>& events, const load::PushableReplay& replay,
+std::string CheckStream(const std::vector<testing::SseEvent>& events, const load::PushableReplay& replay,
                         const std::string& replay_id) {
   const size_t chunks = replay.chunks.size();
   if (events.size() != chunks + 2) return absl::StrCat(events.size(), " events, expected ", chunks + 2);
@@ -258,7 +258,7 @@ std::string CheckStream(const std::vector<load::SseEvent>& events, const load::P
   }
   if (events.back().type != "replay_end") return "last event is not replay_end";
   for (size_t i = 0; i < chunks; ++i) {
-    const load::SseEvent& e = events[i + 1];
+    const testing::SseEvent& e = events[i + 1];
     if (e.type != "replay_chunk" || load::ReadEventFields(e.data).chunk_index != static_cast<int64_t>(i)) {
       return absl::StrCat("event ", i + 1, " is not chunk ", i);
     }
@@ -288,14 +288,14 @@ std::string Verify(const ReaderSet& readers, const load::PushableReplay& replay,
 
 // Viewers that take the greeting, then nothing: their socket buffers fill and
 // the server must drop them without slowing anyone else down.
-std::vector<std::unique_ptr<load::SseReader>> StartStalledViewers(const Scenario& s, const Cluster& cluster) {
-  std::vector<std::unique_ptr<load::SseReader>> stalled;
+std::vector<std::unique_ptr<testing::SseReader>> StartStalledViewers(const Scenario& s, const Cluster& cluster) {
+  std::vector<std::unique_ptr<testing::SseReader>> stalled;
   for (int i = 0; i < s.stalled; ++i) {
-    load::SseReaderOptions options;
+    testing::SseReaderOptions options;
     options.port = cluster.reader_port(s.readers + i);
     options.stall_after_bytes = 1;
     options.stall_for = absl::Hours(1);
-    stalled.push_back(std::make_unique<load::SseReader>(options));
+    stalled.push_back(std::make_unique<testing::SseReader>(options));
     stalled.back()->Start();
   }
   for (auto& viewer : stalled) viewer->WaitConnected(absl::Seconds(10));
@@ -317,7 +317,7 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
 
   ReaderSet readers(s.readers, !o.discard, wire != nullptr, [&](int i) { return cluster->reader_port(i); });
   if (absl::Status connected = readers.Connect(); !connected.ok()) return connected;
-  std::vector<std::unique_ptr<load::SseReader>> stalled = StartStalledViewers(s, *cluster);
+  std::vector<std::unique_ptr<testing::SseReader>> stalled = StartStalledViewers(s, *cluster);
   load::RssSampler rss(cluster->pids(), absl::Milliseconds(5));
   absl::SleepFor(absl::Milliseconds(200));  // let the joins settle before "idle"
   PassResult result;

@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "tools/load/net.h"
+#include "tools/testing/net.h"
 
 namespace echelon::tools {
 namespace {
@@ -71,7 +71,7 @@ void FloorWriter::Go() {
   std::vector<std::thread> writers;
   for (int fd : clients_) {
     writers.emplace_back([this, fd] {
-      load::SendAll(fd, stream_);
+      testing::SendAll(fd, stream_);
       shutdown(fd, SHUT_WR);
     });
   }

@@ -32,14 +32,14 @@
 #include "tools/load/event_fields.h"
 #include "tools/load/replay_source.h"
 #include "tools/load/rss_sampler.h"
-#include "tools/load/server_launcher.h"
-#include "tools/load/sse_reader.h"
+#include "tools/testing/server_launcher.h"
+#include "tools/testing/sse_reader.h"
 #include "tools/load/tool_paths.h"
 
 namespace echelon::tools {
 namespace {
 
-using load::SseEvent;
+using testing::SseEvent;
 
 struct SoakOptions {
   std::string server_bin;
@@ -144,11 +144,11 @@ class ReaderLedger {
 struct SoakReader {
   Role role;
   ReaderLedger ledger;
-  std::unique_ptr<load::SseReader> reader;
+  std::unique_ptr<testing::SseReader> reader;
 };
 
-load::SseReaderOptions ReaderOptions(const SoakOptions& o, Role role, int index, int port) {
-  load::SseReaderOptions r;
+testing::SseReaderOptions ReaderOptions(const SoakOptions& o, Role role, int index, int port) {
+  testing::SseReaderOptions r;
   r.port = port;
   r.store = false;
   if (role == Role::kSlow) {
@@ -169,7 +169,7 @@ std::vector<std::unique_ptr<SoakReader>> StartReaders(const SoakOptions& o, int 
     auto r = std::make_unique<SoakReader>();
     r->role = i < o.slow ? Role::kSlow : i < o.slow + o.reconnecting ? Role::kReconnecting : Role::kHealthy;
     SoakReader* self = r.get();
-    r->reader = std::make_unique<load::SseReader>(ReaderOptions(o, r->role, i, port),
+    r->reader = std::make_unique<testing::SseReader>(ReaderOptions(o, r->role, i, port),
                                                   [self](const SseEvent& e) { self->ledger.OnEvent(e); });
     r->reader->Start();
     readers.push_back(std::move(r));
@@ -322,7 +322,7 @@ bool ReportReaders(const std::vector<std::unique_ptr<SoakReader>>& readers, cons
               "|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < readers.size(); ++i) {
     const SoakReader& r = *readers[i];
-    const load::SseReaderStats s = r.reader->stats();
+    const testing::SseReaderStats s = r.reader->stats();
     const std::vector<std::string> problems = r.ledger.Check(log.replays);
     const bool judged = r.role != Role::kSlow;
     std::string result = problems.empty() ? "complete" : absl::StrJoin(problems, "; ");
@@ -346,11 +346,11 @@ void DeriveDefaults(SoakOptions& o) {
 int Run(SoakOptions o) {
   DeriveDefaults(o);
   const load::Transport transport = o.transport == "grpc" ? load::Transport::kGrpc : load::Transport::kHttp;
-  load::ServerSpec spec;
+  testing::ServerSpec spec;
   spec.binary = o.server_bin;
   spec.log_path = o.log_path;
   if (o.retention_mb > 0) spec.extra_args = {"--retention-mb", absl::StrCat(o.retention_mb)};
-  absl::StatusOr<std::unique_ptr<load::ServerProcess>> server = load::ServerProcess::Start(spec);
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server = testing::ServerProcess::Start(spec);
   if (!server.ok()) {
     std::fprintf(stderr, "soak: %s\n", server.status().ToString().c_str());
     return 2;

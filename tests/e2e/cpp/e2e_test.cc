@@ -4,15 +4,17 @@
 // survive a server restart.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "clients/cpp/http_pusher.h"
 #include "clients/cpp/replay.h"
 #include "clients/cpp/replay_client.h"
 #include "tests/e2e/cpp/event_collector.h"
-#include "tests/e2e/cpp/server_process.h"
 #include "tests/unit/clients/test_util.h"
 #include "tools/replay_gen/replay_gen.h"
+#include "tools/testing/server_launcher.h"
 
 namespace echelon::client {
 namespace {
@@ -23,16 +25,36 @@ using testing::FixturePath;
 using testing::ReadFileOrDie;
 using testing::RunProgram;
 using testing::RunResult;
-using testing::ServerProcess;
 using testing::TempDir;
+using ::echelon::testing::ServerProcess;
+using ::echelon::testing::ServerSpec;
 
 constexpr absl::Duration kWait = absl::Seconds(60);
 const std::string kFixture = FixturePath("replays/w100x100x20_s4_p2.replay.json");  // 480 frames
 
+// $ECHELON_SERVER_BIN, else the build's echelon-server.
+std::string ServerBinary() {
+  const char* env = std::getenv("ECHELON_SERVER_BIN");
+  return env && *env ? env : ECHELON_SERVER_BIN;
+}
+
+// The real server on free loopback ports, logging into `log_dir`.
+absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(const TempDir& log_dir,
+                                                           std::vector<std::string> extra_args = {}) {
+  ServerSpec spec;
+  spec.binary = ServerBinary();
+  spec.extra_args = {"--log-level", "warn"};
+  spec.extra_args.insert(spec.extra_args.end(), extra_args.begin(), extra_args.end());
+  spec.log_path = log_dir.File("server.log");
+  return ServerProcess::Start(spec);
+}
+
 class ClientE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.Start().ok()) << server_.Log();
+    auto server = StartServer(log_dir_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
     fixture_ = nlohmann::json::parse(ReadFileOrDie(kFixture));
     auto replay = Replay::Load(kFixture);
     ASSERT_TRUE(replay.ok()) << replay.status();
@@ -49,7 +71,7 @@ class ClientE2eTest : public ::testing::Test {
 
   // Every chunk broadcast exactly once, frames and world as in the fixture.
   void ExpectDeliveredIntact(EventCollector& events, const std::string& replay_id, int chunk_count) {
-    ASSERT_TRUE(events.WaitForEnd(replay_id, kWait)) << server_.Log();
+    ASSERT_TRUE(events.WaitForEnd(replay_id, kWait)) << server_->Log();
     const CollectedReplay got = events.Get(replay_id);
     ASSERT_TRUE(got.start.has_value());
     EXPECT_EQ(got.start->chunk_count(), static_cast<uint32_t>(chunk_count));
@@ -59,14 +81,15 @@ class ClientE2eTest : public ::testing::Test {
     EXPECT_EQ(events.Frames(replay_id), fixture_["frames"]);
   }
 
-  ServerProcess server_;
+  TempDir log_dir_;
+  std::unique_ptr<ServerProcess> server_;
   nlohmann::json fixture_;
   std::unique_ptr<Replay> replay_;
 };
 
 TEST_F(ClientE2eTest, GrpcStreamDeliversFixtureReplayIntact) {
-  EventCollector events(server_.grpc_target());
-  ReplayClient client(server_.grpc_target());
+  EventCollector events(server_->grpc_target());
+  ReplayClient client(server_->grpc_target());
   int progress_calls = 0;
   PushOptions options = Options("cpp-stream");
   options.on_progress = [&](const PushProgress& p) {
@@ -84,8 +107,8 @@ TEST_F(ClientE2eTest, GrpcStreamDeliversFixtureReplayIntact) {
 }
 
 TEST_F(ClientE2eTest, GrpcAckEachChunkDeliversFixtureReplayIntact) {
-  EventCollector events(server_.grpc_target());
-  ReplayClient client(server_.grpc_target());
+  EventCollector events(server_->grpc_target());
+  ReplayClient client(server_->grpc_target());
   PushOptions options = Options("cpp-unary", 64);
   options.ack_each_chunk = true;
   auto pushed = client.PushReplay(*replay_, options);
@@ -102,8 +125,8 @@ TEST_F(ClientE2eTest, HttpPusherDeliversFixtureReplayIntactWithMetaAndRun) {
   auto replay = Replay::Parse(document.dump());
   ASSERT_TRUE(replay.ok());
 
-  EventCollector events(server_.grpc_target());
-  auto pusher = HttpPusher::Create(server_.http_url() + "/push");
+  EventCollector events(server_->grpc_target());
+  auto pusher = HttpPusher::Create(server_->http_url() + "/push");
   ASSERT_TRUE(pusher.ok()) << pusher.status();
   auto pushed = pusher->PushReplay(*replay, Options("cpp-http"));
   ASSERT_TRUE(pushed.ok()) << pushed.status();
@@ -116,8 +139,8 @@ TEST_F(ClientE2eTest, HttpPusherDeliversFixtureReplayIntactWithMetaAndRun) {
 
 TEST_F(ClientE2eTest, EnsureWorldStoresOnceOnBothTransports) {
   const std::string world = fixture_["world"].dump();
-  ReplayClient client(server_.grpc_target());
-  auto pusher = HttpPusher::Create(server_.http_url());
+  ReplayClient client(server_->grpc_target());
+  auto pusher = HttpPusher::Create(server_->http_url());
   ASSERT_TRUE(pusher.ok());
   auto by_grpc = client.EnsureWorld(world);
   ASSERT_TRUE(by_grpc.ok()) << by_grpc.status();
@@ -128,9 +151,9 @@ TEST_F(ClientE2eTest, EnsureWorldStoresOnceOnBothTransports) {
 }
 
 TEST_F(ClientE2eTest, ResentReplayIsAcknowledgedAsDuplicateAndNotBroadcastAgain) {
-  EventCollector events(server_.grpc_target());
-  ReplayClient client(server_.grpc_target());
-  auto pusher = HttpPusher::Create(server_.http_url());
+  EventCollector events(server_->grpc_target());
+  ReplayClient client(server_->grpc_target());
+  auto pusher = HttpPusher::Create(server_->http_url());
   ASSERT_TRUE(pusher.ok());
   ASSERT_TRUE(client.PushReplay(*replay_, Options("cpp-again")).ok());
   ASSERT_TRUE(events.WaitForEnd("cpp-again", kWait));
@@ -151,7 +174,7 @@ TEST_F(ClientE2eTest, ResentReplayIsAcknowledgedAsDuplicateAndNotBroadcastAgain)
 }
 
 TEST_F(ClientE2eTest, RejectionIsNotRetriedAndExitsWith5) {
-  ReplayClient client(server_.grpc_target());
+  ReplayClient client(server_->grpc_target());
   ASSERT_TRUE(client.PushReplay(*replay_, Options("cpp-conflict", 100)).ok());
   // Same replay id, other chunking: the server refuses the conflicting chunk_count.
   int retries = 0;
@@ -163,7 +186,7 @@ TEST_F(ClientE2eTest, RejectionIsNotRetriedAndExitsWith5) {
   EXPECT_EQ(retries, 0);
 
   for (const std::vector<std::string>& transport :
-       {std::vector<std::string>{"--server", server_.grpc_target()}, {"--http", server_.http_url()}}) {
+       {std::vector<std::string>{"--server", server_->grpc_target()}, {"--http", server_->http_url()}}) {
     std::vector<std::string> argv = {ECHELON_PUSH_BIN, kFixture, "--replay-id", "cpp-conflict", "--chunk-frames", "7"};
     argv.insert(argv.end(), transport.begin(), transport.end());
     RunResult run = RunProgram(argv, kWait);
@@ -181,15 +204,15 @@ TEST_F(ClientE2eTest, CliPushes50MbGeneratedReplayOverBothTransports) {
   ASSERT_TRUE(generated.ok()) << generated.status();
   const int chunk_count = static_cast<int>((generated->frames + 99) / 100);
 
-  EventCollector events(server_.grpc_target());
+  EventCollector events(server_->grpc_target());
   for (const std::vector<std::string>& transport :
-       {std::vector<std::string>{"--server", server_.grpc_target()}, {"--http", server_.http_url() + "/push"}}) {
+       {std::vector<std::string>{"--server", server_->grpc_target()}, {"--http", server_->http_url() + "/push"}}) {
     const std::string replay_id = "cli" + transport[0];  // cli--server, cli--http
     SCOPED_TRACE(replay_id);
     std::vector<std::string> argv = {ECHELON_PUSH_BIN, path, "--replay-id", replay_id};
     argv.insert(argv.end(), transport.begin(), transport.end());
     RunResult run = RunProgram(argv, absl::Minutes(3));
-    ASSERT_EQ(run.exit_code, 0) << run.output << server_.Log();
+    ASSERT_EQ(run.exit_code, 0) << run.output << server_->Log();
     EXPECT_NE(run.output.find("pushed replay " + replay_id), std::string::npos) << run.output;
     EXPECT_NE(run.output.find(std::to_string(chunk_count) + " chunks"), std::string::npos) << run.output;
     EXPECT_NE(run.output.find("MB/s"), std::string::npos) << run.output;
@@ -220,7 +243,7 @@ class RestartDuringPush {
     options.on_retry = [this](int, const absl::Status&, absl::Duration) {
       if (!killed_ || restarted_) return;
       restarted_ = true;
-      absl::Status started = server_.Start();
+      absl::Status started = server_.Restart();
       EXPECT_TRUE(started.ok()) << started;
     };
   }
@@ -237,14 +260,14 @@ class RestartDuringPush {
 };
 
 TEST_F(ClientE2eTest, HttpPushSurvivesServerRestartWithoutDoubleBroadcast) {
-  EventCollector events(server_.grpc_target(), /*reconnect=*/true);
-  auto pusher = HttpPusher::Create(server_.http_url());
+  EventCollector events(server_->grpc_target(), /*reconnect=*/true);
+  auto pusher = HttpPusher::Create(server_->http_url());
   ASSERT_TRUE(pusher.ok());
   PushOptions options = Options("cpp-http-restart", 20);
-  RestartDuringPush restart(server_, events, "cpp-http-restart", 8);
+  RestartDuringPush restart(*server_, events, "cpp-http-restart", 8);
   restart.Arm(options);
   auto pushed = pusher->PushReplay(*replay_, options);
-  ASSERT_TRUE(pushed.ok()) << pushed.status() << server_.Log();
+  ASSERT_TRUE(pushed.ok()) << pushed.status() << server_->Log();
   EXPECT_TRUE(restart.restarted());
   EXPECT_GE(pushed->retries, 1);
   EXPECT_EQ(pushed->chunks_accepted, 24);
@@ -256,14 +279,14 @@ TEST_F(ClientE2eTest, HttpPushSurvivesServerRestartWithoutDoubleBroadcast) {
 }
 
 TEST_F(ClientE2eTest, GrpcAckEachChunkSurvivesServerRestartWithoutDoubleBroadcast) {
-  EventCollector events(server_.grpc_target(), /*reconnect=*/true);
-  ReplayClient client(server_.grpc_target());
+  EventCollector events(server_->grpc_target(), /*reconnect=*/true);
+  ReplayClient client(server_->grpc_target());
   PushOptions options = Options("cpp-unary-restart", 20);
   options.ack_each_chunk = true;
-  RestartDuringPush restart(server_, events, "cpp-unary-restart", 8);
+  RestartDuringPush restart(*server_, events, "cpp-unary-restart", 8);
   restart.Arm(options);
   auto pushed = client.PushReplay(*replay_, options);
-  ASSERT_TRUE(pushed.ok()) << pushed.status() << server_.Log();
+  ASSERT_TRUE(pushed.ok()) << pushed.status() << server_->Log();
   EXPECT_TRUE(restart.restarted());
   ASSERT_TRUE(events.WaitForEnd("cpp-unary-restart", kWait));
   const CollectedReplay got = events.Get("cpp-unary-restart");
@@ -277,13 +300,13 @@ TEST_F(ClientE2eTest, GrpcAckEachChunkSurvivesServerRestartWithoutDoubleBroadcas
 // broadcast again by the new one (it cannot know them), which is why
 // ack_each_chunk exists.
 TEST_F(ClientE2eTest, GrpcStreamCompletesAfterServerRestart) {
-  EventCollector events(server_.grpc_target(), /*reconnect=*/true);
-  ReplayClient client(server_.grpc_target());
+  EventCollector events(server_->grpc_target(), /*reconnect=*/true);
+  ReplayClient client(server_->grpc_target());
   PushOptions options = Options("cpp-stream-restart", 20);
-  RestartDuringPush restart(server_, events, "cpp-stream-restart", 8);
+  RestartDuringPush restart(*server_, events, "cpp-stream-restart", 8);
   restart.Arm(options);
   auto pushed = client.PushReplay(*replay_, options);
-  ASSERT_TRUE(pushed.ok()) << pushed.status() << server_.Log();
+  ASSERT_TRUE(pushed.ok()) << pushed.status() << server_->Log();
   EXPECT_TRUE(restart.restarted());
   ASSERT_TRUE(events.WaitForEnd("cpp-stream-restart", kWait));
   const CollectedReplay got = events.Get("cpp-stream-restart");
@@ -292,8 +315,10 @@ TEST_F(ClientE2eTest, GrpcStreamCompletesAfterServerRestart) {
 }
 
 TEST(ClientE2eTokenTest, PushTokenIsSentOnBothTransports) {
-  ServerProcess server({"--push-token", "s3cret"});
-  ASSERT_TRUE(server.Start().ok()) << server.Log();
+  TempDir log_dir;
+  auto started = StartServer(log_dir, {"--push-token", "s3cret"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ServerProcess& server = **started;
   const std::string kReplay = FixturePath("replays/w40x40x20_s3.replay.json");
   for (const std::vector<std::string>& transport :
        {std::vector<std::string>{"--server", server.grpc_target()}, {"--http", server.http_url()}}) {

@@ -4,11 +4,13 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-PROTO_PY = os.environ.get("ECHELON_PROTO_PY", str(Path(__file__).resolve().parents[3] / "build" / "python"))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "support"))  # echelon_testing, shared with python_clients
+sys.path.insert(0, str(HERE))
+PROTO_PY = os.environ.get("ECHELON_PROTO_PY", str(HERE.parents[2] / "build" / "python"))
 sys.path.insert(0, PROTO_PY)
 
-from harness import Server  # noqa: E402
+from echelon_testing import Server  # noqa: E402
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 // SseReader: one viewer of GET /events, as a real HTTP client on its own TCP
-// socket and thread, for the load tools (bench_fanout, soak). It speaks just
-// enough HTTP/1.1 for an SSE stream (status line, headers, chunked or plain
-// body) and parses `id:` / `event:` / `data:` frames as EventSource does.
+// socket and thread; the one SSE reader of the C++ tests and load tools
+// (bench_fanout, soak). It speaks just enough HTTP/1.1 for an SSE stream
+// (status line, headers, chunked or plain body) and parses `id:` / `event:` /
+// `data:` frames as EventSource does.
 //
 // A raw POSIX socket rather than an HTTP library: the reader must never be the
 // bottleneck of a fan-out benchmark (one recv into a large buffer, memchr for
@@ -28,7 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace echelon::load {
+namespace echelon::testing {
 
 // One SSE event. `data` holds the whole data field when the reader stores,
 // otherwise only its first kDataPrefixBytes (enough for the ids and indices
@@ -129,4 +130,4 @@ class SseReader {
   SseReaderStats stats_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace echelon::load
+}  // namespace echelon::testing

@@ -1,4 +1,4 @@
-#include "tools/load/net.h"
+#include "tools/testing/net.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace echelon::load {
+namespace echelon::testing {
 namespace {
 
 sockaddr_in Address(const std::string& host, int port) {
@@ -91,4 +91,4 @@ absl::StatusOr<HttpAnswer> HttpGet(const std::string& host, int port, const std:
   return answer;
 }
 
-}  // namespace echelon::load
+}  // namespace echelon::testing

@@ -1,4 +1,4 @@
-#include "tools/load/sse_reader.h"
+#include "tools/testing/sse_reader.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "tools/load/net.h"
+#include "tools/testing/net.h"
 
-namespace echelon::load {
+namespace echelon::testing {
 
 // Incremental parser of one HTTP response carrying an SSE stream: headers,
 // then a chunked or plain body, then SSE lines. Feed() takes whatever recv()
@@ -359,4 +359,4 @@ void SseReader::OnEvent(SseEvent event) {
   if (options_.store) events_.push_back(std::move(event));
 }
 
-}  // namespace echelon::load
+}  // namespace echelon::testing

@@ -1,4 +1,5 @@
-// Small POSIX socket helpers shared by the load tools: loopback connects,
+// Small POSIX socket helpers under the server launcher and the SSE reader
+// (shared by the end-to-end tests and the load tools): loopback connects,
 // whole writes, free ports and a one-shot HTTP GET for health polling. No HTTP
 // library on purpose: these run next to the measured server and must cost
 // next to nothing.
@@ -10,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace echelon::load {
+namespace echelon::testing {
 
 // A connected blocking TCP socket, or -1.
 int ConnectTcp(const std::string& host, int port);
@@ -33,4 +34,4 @@ struct HttpAnswer {
 [[nodiscard]] absl::StatusOr<HttpAnswer> HttpGet(const std::string& host, int port, const std::string& path,
                                                  absl::Duration timeout = absl::Seconds(2));
 
-}  // namespace echelon::load
+}  // namespace echelon::testing
