@@ -16,7 +16,10 @@ namespace v1 = echelon::replay::v1;
 
 // --- requests ---
 
-absl::StatusOr<simdjson::dom::object> ParseBodyObject(internal::ParserLease& parser, std::string_view body) {
+// The request body as a JSON object, with its "world_hash" (which every nav
+// request has) read into `world_hash`.
+absl::StatusOr<simdjson::dom::object> ParseRequestObject(internal::ParserLease& parser, std::string_view body,
+                                                         std::string& world_hash) {
   absl::StatusOr<simdjson::dom::element> root = parser.ParseDom(body);
   if (!root.ok()) {
     return absl::InvalidArgumentError(
@@ -24,15 +27,12 @@ absl::StatusOr<simdjson::dom::object> ParseBodyObject(internal::ParserLease& par
   }
   simdjson::dom::object object;
   if (root->get_object().get(object)) return absl::InvalidArgumentError("body must be a JSON object");
-  return object;
-}
-
-absl::StatusOr<std::string> WorldHashField(simdjson::dom::object object) {
   std::string_view hash;
   if (object["world_hash"].get_string().get(hash)) {
     return absl::InvalidArgumentError("field 'world_hash' is required and must be a string");
   }
-  return std::string(hash);
+  world_hash.assign(hash);
+  return object;
 }
 
 absl::Status ReadPosition(simdjson::dom::object object, const char* field, v1::Vec3& out) {
@@ -127,23 +127,17 @@ class GraphTexts {
 
 absl::StatusOr<v1::GetGraphRequest> ParseNavGraphRequest(std::string_view body) {
   internal::ParserLease parser;
-  absl::StatusOr<simdjson::dom::object> object = ParseBodyObject(parser, body);
-  if (!object.ok()) return object.status();
-  absl::StatusOr<std::string> hash = WorldHashField(*object);
-  if (!hash.ok()) return hash.status();
   v1::GetGraphRequest request;
-  request.set_world_hash(*std::move(hash));
+  absl::StatusOr<simdjson::dom::object> object = ParseRequestObject(parser, body, *request.mutable_world_hash());
+  if (!object.ok()) return object.status();
   return request;
 }
 
 absl::StatusOr<v1::FindPathRequest> ParseNavPathRequest(std::string_view body) {
   internal::ParserLease parser;
-  absl::StatusOr<simdjson::dom::object> object = ParseBodyObject(parser, body);
-  if (!object.ok()) return object.status();
-  absl::StatusOr<std::string> hash = WorldHashField(*object);
-  if (!hash.ok()) return hash.status();
   v1::FindPathRequest request;
-  request.set_world_hash(*std::move(hash));
+  absl::StatusOr<simdjson::dom::object> object = ParseRequestObject(parser, body, *request.mutable_world_hash());
+  if (!object.ok()) return object.status();
   if (absl::Status status = ReadPosition(*object, "start_pos", *request.mutable_start_pos()); !status.ok()) {
     return status;
   }
@@ -155,10 +149,14 @@ absl::StatusOr<v1::FindPathRequest> ParseNavPathRequest(std::string_view body) {
 
 std::string RenderNavGraphJson(const NavGraphView& graph) {
   const GraphTexts texts(graph);
-  const size_t node_count = graph.node_z.size();
+  // Local copies: every append writes chars, which may alias anything, so
+  // fields read through `graph` would be reloaded on each iteration.
+  const std::span<const int32_t> node_z = graph.node_z, node_y = graph.node_y, node_x = graph.node_x;
+  const std::span<const uint32_t> edge_offsets = graph.edge_offsets, edge_targets = graph.edge_targets;
+  const size_t node_count = node_z.size();
   std::string out;
   // Roughly: per node ~50 bytes + ~12 per edge; one allocation in practice.
-  out.reserve(64 + node_count * 56 + graph.edge_targets.size() * 13);
+  out.reserve(64 + node_count * 56 + edge_targets.size() * 13);
   out.append("{\"voxel_size\":");
   AppendJsonDouble(out, graph.voxel_size);
   out.append(",\"clearance_z\":");
@@ -169,11 +167,13 @@ std::string RenderNavGraphJson(const NavGraphView& graph) {
     out.append("{\"id\":");
     out.append(texts.id(node));
     out.append(",\"pos\":");
-    texts.AppendPos(out, graph.node_z[node], graph.node_y[node], graph.node_x[node]);
+    texts.AppendPos(out, node_z[node], node_y[node], node_x[node]);
     out.append(",\"edges\":[");
-    for (uint32_t e = graph.edge_offsets[node]; e < graph.edge_offsets[node + 1]; ++e) {
-      if (e > graph.edge_offsets[node]) out.push_back(',');
-      out.append(texts.id(graph.edge_targets[e]));
+    bool first = true;
+    for (uint32_t target : edge_targets.subspan(edge_offsets[node], edge_offsets[node + 1] - edge_offsets[node])) {
+      if (!first) out.push_back(',');
+      first = false;
+      out.append(texts.id(target));
     }
     out.append("]}");
   }

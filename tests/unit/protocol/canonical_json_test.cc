@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "json_test_util.h"
 #include "protocol/json_limits.h"
 
 // Canonical text itself; what the world hash rejects (and with which
@@ -16,12 +15,7 @@ namespace {
 
 const std::filesystem::path kFixtures = ECHELON_FIXTURES;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::ReadFile;
 
 std::string Canonical(std::string_view body) {
   absl::StatusOr<std::string> canonical = CanonicalJson(body);
