@@ -26,8 +26,8 @@ constexpr size_t kInitialCapacity = 4096;
 
 struct ParserLease::Parsers {
   // The parsers keep the depth given here when they grow. Should this small
-  // allocation fail, the first parse allocates again (and reports MEMALLOC if
-  // memory is still short).
+  // allocation fail, the first parse allocates again, with simdjson's default
+  // depth (1024, still bounded), or reports MEMALLOC if memory is still short.
   Parsers() {
     if (dom.allocate(kInitialCapacity, kMaxDocumentNestingDepth) != simdjson::SUCCESS) return;
     if (ondemand.allocate(kInitialCapacity, kMaxDocumentNestingDepth) != simdjson::SUCCESS) return;
