@@ -130,8 +130,8 @@ TEST(ParseWorldTest, LaterDuplicateKeyWins) {
 
 // As in Python's json.loads, a later "meta" or "validator" replaces the
 // earlier one whole, so a clearance it does not repeat is back to the default.
-// (Found by fuzz_world_model: the canonical text of such a world parsed to
-// another clearance.)
+// (Found while writing fuzz_world_model's invariant: the canonical text of such
+// a world parsed to another clearance.)
 TEST(ParseWorldTest, LaterMetaOrValidatorReplacesTheClearance) {
   EXPECT_EQ(ParseOk(R"({"meta":{"validator":{"clearance_z":2}},"meta":{},"size":[1,1,1],"walls":[]})").clearance_z,
             4);
