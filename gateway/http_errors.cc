@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "common/json_writer.h"
+#include "protocol/http_answer_codec.h"
 
 namespace echelon::gateway {
 
@@ -27,14 +27,8 @@ int HttpStatusFor(absl::StatusCode code) {
 }
 
 void SetError(httplib::Response& res, int http_status, std::string_view detail) {
-  std::string body;
-  JsonWriter w(body);
-  w.BeginObject();
-  w.Key("detail");
-  w.String(detail);
-  w.EndObject();
   res.status = http_status;
-  SetJson(res, std::move(body));
+  SetJson(res, json::RenderErrorJson(detail));
 }
 
 void SetError(httplib::Response& res, const absl::Status& status) {

@@ -8,6 +8,7 @@
 #include "gateway/http_errors.h"
 #include "gateway/request_body.h"
 #include "protocol/chunk_codec.h"
+#include "protocol/http_answer_codec.h"
 #include "spdlog/spdlog.h"
 
 namespace echelon::gateway {
@@ -30,26 +31,6 @@ uint64_t ResumeAfterId(const httplib::Request& req) {
 bool WantsWorldInline(const httplib::Request& req) {
   const std::string world = req.get_param_value("world");
   return !(world == "0" || world == "false" || world == "no");
-}
-
-std::string PushAnswer(const v1::PushAck& ack, size_t viewers) {
-  std::string body;
-  JsonWriter w(body);
-  w.BeginObject();
-  w.Key("status");
-  w.String("ok");
-  w.Key("replay_id");
-  w.String(ack.replay_id());
-  w.Key("chunk_index");
-  w.Int(ack.chunk_index());
-  w.Key("clients_notified");
-  w.Int(ack.duplicate() ? 0 : static_cast<int64_t>(viewers));
-  if (ack.duplicate()) {
-    w.Key("duplicate");
-    w.Bool(true);
-  }
-  w.EndObject();
-  return body;
 }
 
 }  // namespace
@@ -110,7 +91,7 @@ void Gateway::RegisterReplayRoutes() {
     spdlog::info("push {} chunk {}/{} by {}: {:.2f} MB, {} viewers, {:.1f} ms{}", replay_id, chunk_index + 1,
                  chunk_count, caller->name, body->size() / 1e6, viewers,
                  absl::ToDoubleMilliseconds(absl::Now() - started), ack->duplicate() ? " (re-sent)" : "");
-    SetJson(res, PushAnswer(*ack, viewers));
+    SetJson(res, json::RenderPushAckJson(*ack, viewers));
   });
 
   http_.Get("/events", [this](const httplib::Request& req, httplib::Response& res) {

@@ -1,6 +1,6 @@
 // SSE framing of replay events (PROTOCOL.md, "GET /events"):
 //   id: <n>\nevent: <type>\ndata: <one-line JSON>\n\n
-// The data JSON comes from server/json/event_codec; this file only frames it,
+// The data JSON comes from protocol/event_codec; this file only frames it,
 // and wraps each frame as one HTTP/1.1 chunk ("<hex size>\r\n<frame>\r\n"):
 // the gateway writes the chunked encoding itself, once per event, so that
 // every viewer's socket gets the same shared bytes without a per-viewer copy

@@ -10,7 +10,8 @@
 #include "common/json_writer.h"
 #include "common/status_util.h"
 #include "protocol/frame_codec.h"
-#include "protocol/internal/dom.h"
+#include "protocol/internal/json_reader.h"
+#include "protocol/json_text.h"
 #include "protocol/internal/dom_struct.h"
 
 namespace echelon::json {
@@ -123,7 +124,7 @@ absl::StatusOr<ParsedPush> ParsePush(std::string_view body) {
   // The DOM has no source positions; an on-demand pass over the same text
   // finds the array's span so its text is kept byte for byte, minus whitespace.
   ECHELON_ASSIGN_OR_RETURN(std::string_view frames, parser.TopLevelValueText(body, "frames"));
-  push.chunk.set_frames_json(internal::MinifyJson(frames));
+  push.chunk.set_frames_json(MinifyJson(frames));
   return push;
 }
 
@@ -179,7 +180,7 @@ absl::StatusOr<std::string> FramesJsonFromChunk(const ReplayChunk& chunk, size_t
   if (!root.ok()) return absl::InvalidArgumentError("frames_json: " + std::string(root.status().message()));
   if (root->type() != element_type::ARRAY) return absl::InvalidArgumentError("frames_json is not a JSON array");
   if (const size_t frames = root->get_array().size(); frames > max_frames) return too_many(frames);
-  return internal::MinifyJson(chunk.frames_json());
+  return MinifyJson(chunk.frames_json());
 }
 
 }  // namespace echelon::json

@@ -3,7 +3,8 @@
 #include <cstring>
 
 #include "common/json_writer.h"
-#include "protocol/internal/dom.h"
+#include "protocol/internal/json_reader.h"
+#include "protocol/json_text.h"
 #include "protocol/internal/dom_struct.h"
 
 namespace echelon::json {
@@ -24,7 +25,7 @@ void WriteRaw(std::string_view json, std::string_view if_empty, JsonWriter& writ
   if (json.empty()) {
     writer.Raw(if_empty);
   } else if (HasLineBreak(json)) {
-    writer.Raw(internal::MinifyJson(json));
+    writer.Raw(MinifyJson(json));
   } else {
     writer.Raw(json);
   }

@@ -49,7 +49,7 @@ using echelon::replay::v1::Frame;
 using Frames = google::protobuf::RepeatedPtrField<Frame>;
 
 // One frame object. InvalidArgument for malformed JSON, a non-object, or
-// nesting deeper than kMaxJsonDepth (counted from the frame).
+// nesting deeper than kMaxStructNestingDepth (counted from the frame).
 [[nodiscard]] absl::StatusOr<Frame> ParseFrameJson(std::string_view json);
 
 // A JSON array of frame objects, e.g. a push body's "frames".

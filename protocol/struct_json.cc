@@ -2,7 +2,7 @@
 
 #include "common/json_writer.h"
 #include "common/status_util.h"
-#include "protocol/internal/dom.h"
+#include "protocol/internal/json_reader.h"
 #include "protocol/internal/dom_struct.h"
 
 namespace echelon::json {

@@ -18,18 +18,12 @@
 #include <google/protobuf/struct.pb.h>
 
 #include "absl/status/statusor.h"
+#include "protocol/json_limits.h"
 
 namespace echelon::json {
 
-// Deepest nesting of arrays and objects accepted when JSON becomes protobuf,
-// counted from the value converted (a frame, a meta object). Each JSON level
-// costs up to three protobuf message levels (Struct, map entry, Value), and
-// protobuf refuses to decode messages nested deeper than 100, so deeper JSON
-// would be accepted here and then fail on the gRPC receiver.
-inline constexpr int kMaxJsonDepth = 30;
-
 // Any JSON value. InvalidArgument for malformed JSON or nesting deeper than
-// kMaxJsonDepth.
+// kMaxStructNestingDepth (json_limits.h).
 [[nodiscard]] absl::StatusOr<google::protobuf::Value> ParseValueJson(std::string_view json);
 // A JSON object; InvalidArgument for anything else.
 [[nodiscard]] absl::StatusOr<google::protobuf::Struct> ParseStructJson(std::string_view json);

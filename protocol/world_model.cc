@@ -5,7 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "simdjson.h"
+#include "protocol/internal/json_reader.h"
 
 namespace echelon::world {
 namespace {
@@ -134,14 +134,18 @@ absl::Status ParseVoxelSize(od::value value, WorldModel& world) {
 }
 
 // meta is free-form: only meta.validator.clearance_z is read, and only when
-// meta and validator are objects.
+// meta and validator are objects. A later "meta" or "validator" replaces an
+// earlier one, as in Python's json.loads: one without clearance_z brings the
+// default back.
 absl::Status ParseMeta(od::value value, WorldModel& world) {
+  world.clearance_z = WorldModel{}.clearance_z;
   od::object meta;
   if (value.get_object().get(meta) != simdjson::SUCCESS) return absl::OkStatus();
   for (auto meta_field : meta) {
     std::string_view key;
     if (meta_field.unescaped_key().get(key) != simdjson::SUCCESS) return FieldError("meta", "malformed");
     if (key != "validator") continue;
+    world.clearance_z = WorldModel{}.clearance_z;
     od::object validator;
     if (meta_field.value().get_object().get(validator) != simdjson::SUCCESS) continue;
     for (auto validator_field : validator) {
@@ -165,14 +169,13 @@ absl::Status ParseMeta(od::value value, WorldModel& world) {
 }  // namespace
 
 absl::StatusOr<WorldModel> ParseWorld(std::string_view json, const WorldLimits& limits) {
-  // One parser per thread: it keeps its buffers between worlds.
-  thread_local od::parser parser;
-  const simdjson::padded_string padded(json);
-  od::document doc;
+  // The shared reader: same depth limit and UTF-8 rules as every codec, and
+  // parser buffers pooled across worlds.
+  json::internal::ParserLease parser;
+  absl::StatusOr<od::document> iterated = parser.Iterate(json);
+  if (!iterated.ok()) return FieldError("world", std::string(iterated.status().message()));
+  od::document& doc = *iterated;
   od::object root;
-  if (auto error = parser.iterate(padded).get(doc); error != simdjson::SUCCESS) {
-    return FieldError("world", absl::StrCat("invalid JSON (", simdjson::error_message(error), ")"));
-  }
   if (auto error = doc.get_object().get(root); error != simdjson::SUCCESS) {
     if (error == simdjson::INCORRECT_TYPE) return FieldError("world", "expected a JSON object");
     return FieldError("world", absl::StrCat("invalid JSON (", simdjson::error_message(error), ")"));

@@ -2,13 +2,14 @@
 
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/push_job.h"
 #include "common/gzip.h"
 #include "common/status_util.h"
 #include "protocol/chunk_codec.h"
+#include "protocol/http_answer_codec.h"
 #include "protocol/world_hash.h"
 
 namespace echelon::client {
@@ -20,11 +21,8 @@ std::chrono::microseconds ToChrono(absl::Duration d) { return absl::ToChronoMicr
 
 // The server's {"detail": ...} when there is one, else the body itself.
 std::string Detail(const httplib::Response& response) {
-  nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
-  if (body.is_object() && body.contains("detail") && body["detail"].is_string()) {
-    return body["detail"].get<std::string>();
-  }
-  return response.body.substr(0, 200);
+  std::optional<std::string> detail = json::ErrorDetail(response.body);
+  return detail ? *std::move(detail) : response.body.substr(0, 200);
 }
 
 // HTTP outcome -> absl::Status, with the same meaning gRPC codes have, so one
@@ -108,8 +106,7 @@ class HttpPusher::Transport final : public internal::PushTransport {
   absl::Status PushChunk(const replay::v1::ReplayChunk& chunk, bool& duplicate) override {
     httplib::Result result = http_.Post("/push", json::ChunkToPushJson(chunk), kJson);
     ECHELON_RETURN_IF_ERROR(HttpStatus(result, absl::StrCat("POST /push chunk ", chunk.chunk_index())));
-    nlohmann::json ack = nlohmann::json::parse(result->body, nullptr, false);
-    duplicate = ack.is_object() && ack.value("duplicate", false);
+    duplicate = json::PushAckIsDuplicate(result->body);
     return absl::OkStatus();
   }
 

@@ -1,14 +1,14 @@
 // Internal: the transport-independent half of pushing a replay. A PushJob is
 // one replay on its way (id, world hash, chunk count, progress) and builds its
 // ReplayChunk messages (frames_json slices; meta and run on chunk 0, parsed
-// once with the project's one JSON<->protobuf mapping, server/json); a
+// once with the project's one JSON<->protobuf mapping, protocol/struct_json.h); a
 // PushTransport is what a transport must provide (world Has/Put, one
 // acknowledged chunk). PushChunkByChunk is the shared acknowledged loop used
 // by HttpPusher and by ReplayClient's unary mode: it retries each chunk with
 // backoff and resumes at the first chunk that was not acknowledged.
 //
 //   ECHELON_ASSIGN_OR_RETURN(PushJob job, PushJob::Start(replay, options));
-//   ECHELON_RETURN_IF_ERROR(EnsureWorld(transport, job));
+//   ECHELON_RETURN_IF_ERROR(EnsureWorld(transport, replay.world_json(), job.world_hash));
 //   return PushChunkByChunk(transport, job);
 #pragma once
 

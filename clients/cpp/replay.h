@@ -1,7 +1,7 @@
 // A replay document `{"world":{...},"frames":[...]}` (optionally with "meta"
 // and "run", as trainers build them), held as its original text and indexed
-// once with simdjson On-Demand: the world, each frame and meta/run are views
-// into that text. Chunks are slices of the frames array, minified but never
+// once by the protocol library's reader (protocol/replay_document.h): the
+// world, each frame and meta/run are views into that text. Chunks are slices of the frames array, minified but never
 // decoded and re-encoded, so pushing a 50 MB replay costs one scan.
 //
 //   absl::StatusOr<Replay> replay = Replay::Load("run.replay.json.gz");
@@ -56,9 +56,5 @@ class Replay {
   std::string_view world_json_, meta_json_, run_json_;
   std::vector<std::string_view> frames_;
 };
-
-// Removes whitespace outside strings (no decoding, so numbers and strings stay
-// byte for byte).
-std::string MinifyJson(std::string_view json);
 
 }  // namespace echelon::client

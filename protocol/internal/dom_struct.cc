@@ -6,7 +6,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "common/status_util.h"
-#include "protocol/struct_json.h"
+#include "protocol/json_limits.h"
 
 namespace echelon::json::internal {
 
@@ -15,8 +15,8 @@ using google::protobuf::Struct;
 using google::protobuf::Value;
 
 absl::Status CheckDepth(int depth) {
-  if (depth <= kMaxJsonDepth) return absl::OkStatus();
-  return absl::InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  if (depth <= kMaxStructNestingDepth) return absl::OkStatus();
+  return absl::InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxStructNestingDepth) + " levels");
 }
 
 absl::Status ElementToValue(simdjson::dom::element element, int depth, Value& out) {

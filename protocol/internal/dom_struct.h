@@ -26,7 +26,7 @@ inline simdjson::dom::array AsArray(simdjson::dom::element element) { return ele
 inline simdjson::dom::object AsObject(simdjson::dom::element element) { return element.get_object().value_unsafe(); }
 
 // InvalidArgument when a container at nesting level `depth` (the root is 1)
-// is deeper than kMaxJsonDepth.
+// is deeper than kMaxStructNestingDepth.
 [[nodiscard]] absl::Status CheckDepth(int depth);
 
 // `depth` is the nesting level of the element itself. A later duplicate key

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "common/gzip.h"
-#include "server/nav/nav_json.h"
+#include "server/nav/nav_answer.h"
 #include "spdlog/spdlog.h"
 
 namespace echelon::nav {

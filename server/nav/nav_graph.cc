@@ -171,4 +171,16 @@ size_t NavGraph::MemoryBytes() const {
          edge_costs_.capacity() * sizeof(double);
 }
 
+json::NavGraphView NavGraph::View() const {
+  return {.voxel_size = voxel_size_,
+          .clearance_z = clearance_z_,
+          .size_x = size_x_,
+          .size_y = size_y_,
+          .node_z = z_,
+          .node_y = y_,
+          .node_x = x_,
+          .edge_offsets = edge_offsets_,
+          .edge_targets = edge_targets_};
+}
+
 }  // namespace echelon::nav

@@ -16,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "protocol/nav_codec.h"
 #include "protocol/world_model.h"
 
 namespace echelon::nav {
@@ -28,11 +29,8 @@ struct NodeId {
   friend bool operator==(const NodeId&, const NodeId&) = default;
 };
 
-struct Vec3 {
-  double x = 0;
-  double y = 0;
-  double z = 0;
-};
+// A position in metres; the protocol's type, since the answers carry it.
+using Vec3 = json::NavPoint;
 
 class NavGraph {
  public:
@@ -50,9 +48,7 @@ class NavGraph {
   NodeId id(uint32_t node) const { return {z_[node], y_[node], x_[node]}; }
   // ((x+0.5)*s, (y+0.5)*s, (z+1)*s), computed with the reference's operations.
   Vec3 pos(uint32_t node) const { return CellPos(z_[node], y_[node], x_[node]); }
-  Vec3 CellPos(int z, int y, int x) const {
-    return {(x + 0.5) * voxel_size_, (y + 0.5) * voxel_size_, (z + 1) * voxel_size_};
-  }
+  Vec3 CellPos(int z, int y, int x) const { return json::NavCellPosition(z, y, x, voxel_size_); }
 
   // Neighbours of `node` in the reference's order, and the matching costs.
   std::span<const uint32_t> edge_targets(uint32_t node) const {
@@ -64,6 +60,9 @@ class NavGraph {
 
   // Nodes of column (y, x) in ascending z (bedrock first); empty outside the map.
   std::span<const uint32_t> column(int64_t y, int64_t x) const;
+
+  // The graph as protocol/nav_codec.h renders it; points into this graph.
+  json::NavGraphView View() const;
 
   // Approximate heap footprint, for logs.
   size_t MemoryBytes() const;

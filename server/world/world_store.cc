@@ -1,32 +1,15 @@
 #include "server/world/world_store.h"
 
-#include <simdjson.h>
-
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/gzip.h"
 #include "common/status_util.h"
+#include "protocol/json_text.h"
 #include "protocol/world_hash.h"
 #include "spdlog/spdlog.h"
 
 namespace echelon::world {
-namespace {
-
-// Worlds arrive pretty-printed from some producers; they are stored and served
-// compact. Minifying text (not re-encoding) keeps every number as written.
-std::string Minify(std::string_view json) {
-  std::string out(json.size(), '\0');
-  size_t out_len = 0;
-  if (simdjson::minify(json.data(), json.size(), out.data(), out_len) != simdjson::SUCCESS) {
-    return std::string(json);  // unreachable for text that passed the hash parser
-  }
-  out.resize(out_len);
-  return out;
-}
-
-}  // namespace
-
 const std::string& StoredWorld::gzipped() const {
   std::call_once(gzip_once_, [this] { gzipped_ = GzipCompress(json_); });
   return gzipped_;
@@ -44,7 +27,9 @@ absl::StatusOr<WorldPutResult> WorldStore::Put(std::string_view json_text,
   if (Has(hash)) return WorldPutResult{hash, false};
 
   ECHELON_RETURN_IF_ERROR(ParseWorld(json_text, options_.world_limits).status());
-  auto world = std::make_shared<const StoredWorld>(hash, Minify(json_text));
+  // Worlds arrive pretty-printed from some producers; they are stored and
+  // served compact. Minifying text (not re-encoding) keeps every number as written.
+  auto world = std::make_shared<const StoredWorld>(hash, json::MinifyJson(json_text));
   {
     absl::MutexLock lock(&mu_);
     if (index_.contains(hash)) return WorldPutResult{hash, false};

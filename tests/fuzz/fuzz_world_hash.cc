@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "protocol/canonical_json.h"
 #include "protocol/world_hash.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -19,9 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!echelon::world::IsWellFormedWorldHash(*hash)) std::abort();
 
-  const absl::StatusOr<std::string> canonical = echelon::world::CanonicalJson(body);
+  const absl::StatusOr<std::string> canonical = echelon::json::CanonicalJson(body);
   if (!canonical.ok()) std::abort();
-  const absl::StatusOr<std::string> again = echelon::world::CanonicalJson(*canonical);
+  const absl::StatusOr<std::string> again = echelon::json::CanonicalJson(*canonical);
   if (!again.ok() || *again != *canonical) std::abort();
   return 0;
 }

@@ -17,7 +17,8 @@
 #include "protocol/chunk_codec.h"
 #include "protocol/event_codec.h"
 #include "protocol/frame_codec.h"
-#include "protocol/internal/dom.h"
+#include "protocol/internal/json_reader.h"
+#include "protocol/json_text.h"
 
 namespace echelon::json {
 namespace {
@@ -116,7 +117,7 @@ void BM_ParsePushBody(benchmark::State& state) {
 }
 BENCHMARK(BM_ParsePushBody)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 
-// Everything server/json does for one chunk pushed over HTTP: gateway parse,
+// Everything the protocol codecs do for one chunk pushed over HTTP: gateway parse,
 // core validation of frames_json, SSE data rendering.
 void BM_PushPathCodecs(benchmark::State& state) {
   const std::string& body = Body(state);
@@ -166,7 +167,7 @@ BENCHMARK(BM_Stage_FindFramesText)->DenseRange(0, 2)->Unit(benchmark::kMilliseco
 void BM_Stage_Minify(benchmark::State& state) {
   const std::string& body = Body(state);
   for (auto _ : state) {
-    std::string compact = internal::MinifyJson(body);
+    std::string compact = json::MinifyJson(body);
     benchmark::DoNotOptimize(compact);
   }
   state.SetBytesProcessed(state.iterations() * body.size());

@@ -31,7 +31,7 @@
 #include "common/gzip.h"
 #include "server/nav/astar.h"
 #include "server/nav/nav_cache.h"
-#include "server/nav/nav_json.h"
+#include "server/nav/nav_answer.h"
 #include "server/nav/nav_service.h"
 
 namespace {

@@ -97,7 +97,7 @@ TEST(EventCodecTest, NoKind) {
 
 TEST(EventCodecTest, MetaAtTheDepthLimitStillDecodesInsideAnEvent) {
   std::string meta = "1";
-  for (int i = 0; i < kMaxJsonDepth; ++i) meta = R"({"k":)" + meta + "}";
+  for (int i = 0; i < kMaxStructNestingDepth; ++i) meta = R"({"k":)" + meta + "}";
   ReplayEvent event = StartEvent();
   *event.mutable_replay_start()->mutable_meta() = StructOf(meta);
   ReplayEvent decoded;

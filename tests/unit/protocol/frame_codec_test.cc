@@ -5,7 +5,7 @@
 #include "echelon/replay/v1/replay.pb.h"
 #include "absl/strings/match.h"
 #include "json_test_util.h"
-#include "protocol/internal/dom.h"
+#include "protocol/internal/json_reader.h"
 #include "protocol/struct_json.h"
 
 namespace echelon::json {
@@ -249,7 +249,7 @@ TEST(FrameCodecTest, DepthLimitAndProtobufSafety) {
   // key (the deepest place a frame puts a Struct), still decodes as protobuf
   // inside a ReplayChunk.
   std::string deep = "1";
-  for (int i = 0; i < kMaxJsonDepth - 3; ++i) deep = "[" + deep + "]";
+  for (int i = 0; i < kMaxStructNestingDepth - 3; ++i) deep = "[" + deep + "]";
   const std::string json = R"({"mechs":{"a":{"x":)" + deep + "}}}";
   absl::StatusOr<Frame> frame = ParseFrameJson(json);
   ASSERT_TRUE(frame.ok()) << frame.status();

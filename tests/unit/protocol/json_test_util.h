@@ -1,4 +1,4 @@
-// Helpers for the server/json tests: fixture loading and JSON content
+// Helpers for the protocol/ tests: fixture loading and JSON content
 // comparison (keys in any order, numbers equal as doubles), which is what
 // "the same JSON content" means for the codecs.
 #pragma once

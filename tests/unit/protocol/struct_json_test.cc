@@ -104,8 +104,8 @@ TEST(StructJsonTest, StructSurvivesJsonRoundTrip) {
 }
 
 TEST(StructJsonTest, DepthLimit) {
-  EXPECT_TRUE(ParseValueJson(Nested(kMaxJsonDepth)).ok());
-  absl::StatusOr<Value> too_deep = ParseValueJson(Nested(kMaxJsonDepth + 1));
+  EXPECT_TRUE(ParseValueJson(Nested(kMaxStructNestingDepth)).ok());
+  absl::StatusOr<Value> too_deep = ParseValueJson(Nested(kMaxStructNestingDepth + 1));
   EXPECT_EQ(too_deep.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(too_deep.status().message(), "JSON nested deeper than 30 levels");
   // Far beyond simdjson's own limit: still a clean error, no stack overflow.
@@ -114,7 +114,7 @@ TEST(StructJsonTest, DepthLimit) {
 
 TEST(StructJsonTest, MaximumDepthStillDecodesAsProtobuf) {
   std::string json = "1";
-  for (int i = 0; i < kMaxJsonDepth; ++i) json = R"({"k":)" + json + "}";
+  for (int i = 0; i < kMaxStructNestingDepth; ++i) json = R"({"k":)" + json + "}";
   absl::StatusOr<Struct> object = ParseStructJson(json);
   ASSERT_TRUE(object.ok()) << object.status();
   Struct decoded;

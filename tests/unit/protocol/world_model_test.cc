@@ -128,6 +128,25 @@ TEST(ParseWorldTest, LaterDuplicateKeyWins) {
   EXPECT_TRUE(world.walls.empty());
 }
 
+// As in Python's json.loads, a later "meta" or "validator" replaces the
+// earlier one whole, so a clearance it does not repeat is back to the default.
+// (Found while writing fuzz_world_model's invariant: the canonical text of such
+// a world parsed to another clearance.)
+TEST(ParseWorldTest, LaterMetaOrValidatorReplacesTheClearance) {
+  EXPECT_EQ(ParseOk(R"({"meta":{"validator":{"clearance_z":2}},"meta":{},"size":[1,1,1],"walls":[]})").clearance_z,
+            4);
+  EXPECT_EQ(ParseOk(R"({"meta":{"validator":{"clearance_z":2}},"meta":7,"size":[1,1,1],"walls":[]})").clearance_z,
+            4);
+  EXPECT_EQ(ParseOk(R"({"meta":{"validator":{"clearance_z":2},"validator":{"type":"v1"}},"size":[1,1,1],)"
+                    R"("walls":[]})")
+                .clearance_z,
+            4);
+  EXPECT_EQ(ParseOk(R"({"meta":{"validator":{"clearance_z":2}},"meta":{"validator":{"clearance_z":6}},)"
+                    R"("size":[1,1,1],"walls":[]})")
+                .clearance_z,
+            6);
+}
+
 TEST(ParseWorldTest, RejectsInvalidJson) {
   EXPECT_EQ(ErrorOf("[1,2]"), "world: expected a JSON object");
   EXPECT_NE(ErrorOf("{not json").find("world: invalid JSON"), std::string::npos);

@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "server/nav/nav_json.h"
+#include "server/nav/nav_answer.h"
 #include "tests/unit/server/nav/nav_fixtures.h"
 
 namespace echelon::nav {

@@ -1,15 +1,20 @@
-// simdjson plumbing shared by the codecs in server/json: validated DOM parsing
-// with pooled parsers, the raw text of a top-level value, and minifying.
+// The one reader of untrusted JSON in the protocol library: every codec
+// (Struct, frames, push bodies, SSE event data, nav requests, replay
+// documents) and the world parser read through a ParserLease, so all of them
+// share one set of rules: simdjson's full validation (structure, RFC 3629
+// UTF-8, escapes, numbers) and the nesting limit kMaxDocumentNestingDepth
+// (json_limits.h). Only the canonicalizer of the world hash has its own
+// tokenizer, for the reason given in canonical_json.h.
 //
 // Parsers are pooled because a DOM plus an on-demand simdjson parser sized for
 // a 1-2 MB push body allocate about 20 bytes per input byte: too much to keep
 // per thread (the gateway runs many), too slow to allocate per call (the page
-// faults cost milliseconds). See kMaxPooledParsers in dom.cc.
+// faults cost milliseconds). See kMaxPooledParsers in json_reader.cc.
 //
 //   internal::ParserLease parser;
 //   ECHELON_ASSIGN_OR_RETURN(simdjson::dom::element root, parser.ParseDom(body));
 //   ECHELON_ASSIGN_OR_RETURN(std::string_view frames, parser.TopLevelValueText(body, "frames"));
-//   std::string compact = internal::MinifyJson(frames);
+//   ECHELON_ASSIGN_OR_RETURN(simdjson::ondemand::document doc, parser.Iterate(world_body));
 #pragma once
 
 #include <memory>
@@ -39,20 +44,29 @@ class ParserLease {
   // The element stays valid until the next ParseDom call on this lease.
   [[nodiscard]] absl::StatusOr<simdjson::dom::element> ParseDom(std::string_view json);
 
+  // Starts an on-demand walk over a copy of `json` held by the lease (simdjson
+  // needs padding after the input), for readers that pick a few fields out of
+  // a large document without building a DOM. On demand validates only what is
+  // walked: keys and values the caller skips are checked for structure, not
+  // content. The document stays valid until the next Iterate call on this
+  // lease.
+  [[nodiscard]] absl::StatusOr<simdjson::ondemand::document> Iterate(std::string_view json);
+  // The same without the copy, for documents too large to hold twice (replay
+  // files): `json` grows its capacity (not its size) to make room for the
+  // padding, and views taken from the document point into it.
+  [[nodiscard]] absl::StatusOr<simdjson::ondemand::document> IterateInPlace(std::string& json);
+
   // The text of the array or object that is the value of `key` in the
   // top-level object `json` (the last one when the key repeats), without
   // surrounding whitespace; NotFound when absent. `json` must already have
   // passed ParseDom: the on-demand scan used here skips values unchecked.
   [[nodiscard]] absl::StatusOr<std::string_view> TopLevelValueText(std::string_view json, std::string_view key);
 
-  struct Parsers;  // opaque; declared here so that the pool in dom.cc can hold it
+  struct Parsers;  // opaque; declared here so that the pool in json_reader.cc can hold it
 
  private:
   std::unique_ptr<Parsers> parsers_;
 };
-
-// Removes the whitespace outside strings of valid JSON text.
-std::string MinifyJson(std::string_view json);
 
 // InvalidArgument "invalid JSON: <simdjson's reason>".
 absl::Status InvalidJsonError(simdjson::error_code error);

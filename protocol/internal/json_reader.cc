@@ -1,4 +1,4 @@
-#include "protocol/internal/dom.h"
+#include "protocol/internal/json_reader.h"
 
 #include <charconv>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/status_util.h"
-
+#include "protocol/json_limits.h"
 
 namespace echelon::json::internal {
 namespace {
@@ -18,10 +18,21 @@ constexpr size_t kMaxPooledParsers = 4;
 // covers 1-2 MB chunks (pretty-printed too) and bounds what the pool holds to
 // about 4 x 4 MB x 20 bytes of allocations, of which a third or so is touched.
 constexpr size_t kMaxPooledCapacity = size_t{4} << 20;
+// Capacity the parsers start with; they grow to each input as needed, keeping
+// the depth limit set here.
+constexpr size_t kInitialCapacity = 4096;
 
 }  // namespace
 
 struct ParserLease::Parsers {
+  // The parsers keep the depth given here when they grow. Should this small
+  // allocation fail, the first parse allocates again, with simdjson's default
+  // depth (1024, still bounded), or reports MEMALLOC if memory is still short.
+  Parsers() {
+    if (dom.allocate(kInitialCapacity, kMaxDocumentNestingDepth) != simdjson::SUCCESS) return;
+    if (ondemand.allocate(kInitialCapacity, kMaxDocumentNestingDepth) != simdjson::SUCCESS) return;
+  }
+
   simdjson::dom::parser dom;
   simdjson::ondemand::parser ondemand;
   // On-demand parsing needs SIMDJSON_PADDING readable bytes after the input.
@@ -164,6 +175,30 @@ absl::StatusOr<simdjson::dom::element> ParserLease::ParseDom(std::string_view js
   return root;
 }
 
+absl::StatusOr<simdjson::ondemand::document> ParserLease::Iterate(std::string_view json) {
+  std::string& padded = parsers_->padded;
+  padded.assign(json);
+  padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::ondemand::document doc;
+  if (auto error = parsers_->ondemand.iterate(padded.data(), json.size(), padded.size()).get(doc)) {
+    return InvalidJsonError(error);
+  }
+  return doc;
+}
+
+absl::StatusOr<simdjson::ondemand::document> ParserLease::IterateInPlace(std::string& json) {
+  // Zeroed padding inside the string's allocation but beyond its size:
+  // growing and shrinking back keeps the capacity and leaves the bytes.
+  const size_t size = json.size();
+  json.resize(size + simdjson::SIMDJSON_PADDING, '\0');
+  json.resize(size);
+  simdjson::ondemand::document doc;
+  if (auto error = parsers_->ondemand.iterate(json.data(), size, size + simdjson::SIMDJSON_PADDING).get(doc)) {
+    return InvalidJsonError(error);
+  }
+  return doc;
+}
+
 absl::StatusOr<std::string_view> ParserLease::TopLevelValueText(std::string_view json, std::string_view key) {
   std::string& padded = parsers_->padded;
   padded.assign(json);
@@ -187,15 +222,6 @@ absl::StatusOr<std::string_view> ParserLease::TopLevelValueText(std::string_view
   if (!text) return absl::NotFoundError("missing field '" + std::string(key) + "'");
   if (text->empty()) return absl::InvalidArgumentError("field '" + std::string(key) + "' is not an array or object");
   return *text;
-}
-
-std::string MinifyJson(std::string_view json) {
-  std::string out(json.size(), '\0');
-  size_t length = 0;
-  // Cannot fail on text that parsed; on anything else keep the text as is.
-  if (simdjson::minify(json.data(), json.size(), out.data(), length)) return std::string(json);
-  out.resize(length);
-  return out;
 }
 
 absl::Status InvalidJsonError(simdjson::error_code error) {
