@@ -45,9 +45,10 @@ struct GatewayOptions {
   size_t max_body_bytes = 64u << 20;
   size_t max_decompressed_bytes = 256u << 20;
   absl::Duration core_deadline = absl::Seconds(30);
-  // Checked by the gateway itself on the read endpoints (events, worlds, nav).
-  // There is no push token here: pushes and world uploads carry the caller's
-  // Authorization header to the core, which alone decides (AuthPolicy).
+  // --push-token / --view-token: the gateway checks both roles itself (the
+  // read endpoints, sessions, the request gate) and still forwards the
+  // caller's Authorization header to the core, whose AuthPolicy decides too.
+  std::string push_token;
   std::string view_token;
   // Named, reloadable tokens (--tokens-file); when set, push_token and
   // view_token are not used. Shared with the in-process core.
