@@ -4,6 +4,8 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "cluster/world_bucket.h"
+#include "server/replay/jetstream_journal.h"
 #include "server/replay/local_replay_link.h"
 #include "server/nav/nav_service.h"
 #include "server/replay/replay_service.h"
@@ -24,11 +26,26 @@ nav::NavCache::WorldSource NavWorldSource(world::WorldStore& store) {
   };
 }
 
+// How long a push waits for the replay log to confirm its chunk.
+constexpr absl::Duration kJournalAckTimeout = absl::Seconds(10);
+
+// Cluster mode: the hub journals to the shared log, worlds live in the
+// shared bucket as well as in this core's cache.
+void JoinCluster(CoreOptions& options) {
+  if (!options.nats) return;
+  options.hub.journal = std::make_shared<replay::JetStreamJournal>(options.nats, kJournalAckTimeout);
+  auto bucket = std::make_shared<cluster::WorldBucket>(options.nats);
+  options.worlds.shared = world::SharedWorlds{
+      .save = [bucket](const std::string& hash, const std::string& json) { return bucket->Save(hash, json); },
+      .load = [bucket](const std::string& hash) { return bucket->Load(hash); }};
+}
+
 }  // namespace
 
 CoreServer::CoreServer(CoreOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions options) {
+  JoinCluster(options);
   std::unique_ptr<CoreServer> core(new CoreServer(std::move(options)));
   core->auth_ = std::make_unique<AuthPolicy>(core->options_.push_token, core->options_.view_token);
   core->worlds_ = std::make_unique<world::WorldStore>(core->options_.worlds);

@@ -1,5 +1,7 @@
 #include "clients/cpp/replay_client.h"
 
+#include "common/endpoint_list.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/cpp/push_job.h"
@@ -94,7 +96,9 @@ ReplayClient::ReplayClient(const std::string& target, std::string push_token)
         // not after gRPC's default reconnect backoff of up to two minutes.
         args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
         args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-        return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+        // "a:50051,b:50051": one channel over every core, failing over in order.
+        absl::StatusOr<std::string> resolved = GrpcTargetFor(target);
+        return grpc::CreateCustomChannel(resolved.ok() ? *resolved : target, grpc::InsecureChannelCredentials(), args);
       }(), std::move(push_token)) {}
 
 ReplayClient::ReplayClient(std::shared_ptr<grpc::Channel> channel, std::string push_token)

@@ -23,6 +23,7 @@ import dataclasses
 import json
 import logging
 import os
+import socket
 import random
 import time
 import uuid
@@ -71,9 +72,40 @@ def _struct(value):
     return message
 
 
+def _channel_target(target):
+    """One "host:port", or a list of them (the cores of a cluster) as one gRPC
+    target over their addresses: "ipv4:10.0.0.1:50051,10.0.0.2:50051". gRPC's
+    pick_first policy then uses the first core that answers and moves on when
+    it fails; the client's retries resend on whichever is up."""
+    if isinstance(target, str):
+        return target
+    targets = list(target)
+    if not targets:
+        raise ValueError("no server address given")
+    if len(targets) == 1:
+        return targets[0]
+    addresses = []
+    for one in targets:
+        host, _, port = one.rpartition(":")
+        host = host.strip("[]")
+        for family, _, _, _, sockaddr in socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM):
+            ip = sockaddr[0]
+            addresses.append((family, f"[{ip}]:{port}" if family == socket.AF_INET6 else f"{ip}:{port}"))
+            break
+    families = {family for family, _ in addresses}
+    if families == {socket.AF_INET}:
+        return "ipv4:" + ",".join(address for _, address in addresses)
+    if families == {socket.AF_INET6}:
+        return "ipv6:" + ",".join(address for _, address in addresses)
+    raise ValueError("the servers of one ReplayClient must all be IPv4 or all IPv6")
+
+
 class ReplayClient:
     def __init__(self, target, *, token=None, timeout=30.0, retries=5, backoff=0.2, max_backoff=5.0):
-        """``token``: the server's push token (default: $ECHELON_PUSH_TOKEN, if set)."""
+        """``target``: "host:port", or a list of them (the cores of a cluster:
+        calls fail over to the next one). ``token``: the server's push token
+        (default: $ECHELON_PUSH_TOKEN, if set)."""
+        target = _channel_target(target)
         self._pb = _stubs.load()
         token = token or os.environ.get("ECHELON_PUSH_TOKEN")
         self._metadata = (("authorization", f"Bearer {token}"),) if token else None
