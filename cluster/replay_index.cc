@@ -15,8 +15,8 @@ ReplayIndex::ReplayIndex(std::shared_ptr<NatsClient> nats, absl::Duration idle_t
 }
 
 ReplayIndex::~ReplayIndex() {
+  // The reader thread sees this within one Next() timeout.
   stopping_.Notify();
-  if (StreamReader* reader = reader_.load()) reader->Cancel();
   thread_.join();
 }
 
@@ -37,9 +37,7 @@ void ReplayIndex::Run() {
       backoff = std::min(backoff * 2, absl::Seconds(2));
       continue;
     }
-    reader_ = reader->get();
-    if (stopping_.HasBeenNotified()) (*reader)->Cancel();
-    while (!(*reader)->cancelled()) {
+    while (!stopping_.HasBeenNotified()) {
       absl::StatusOr<std::optional<StreamMessage>> next = (*reader)->Next(absl::Milliseconds(300));
       if (!next.ok()) {
         spdlog::warn("replay index: {}; reopening", next.status().ToString());
@@ -58,7 +56,6 @@ void ReplayIndex::Run() {
       }
       if (message.pending == 0 && !ready_.HasBeenNotified()) ready_.Notify();
     }
-    reader_ = nullptr;
   }
 }
 

@@ -65,7 +65,6 @@ class ReplayIndex {
   const absl::Duration idle_timeout_;
   absl::Notification ready_;
   absl::Notification stopping_;
-  std::atomic<StreamReader*> reader_ = nullptr;
   std::thread thread_;
 
   mutable absl::Mutex mu_;
