@@ -41,41 +41,12 @@ class NatsEventStream final : public protocol::EventStream {
   bool WaitSubscribed() override { return Start(); }
 
   bool Next(protocol::SharedEvent* event) override {
-    if (!Start()) return false;
-    if (reader_ == nullptr) return false;  // nothing to catch up on
-    absl::Time last_message = absl::Now();
-    while (!cancelled_) {
-      if (request_.backlog_only() && delivered_ >= last_sequence_) return false;
-      absl::StatusOr<std::optional<StreamMessage>> next = reader_->Next(absl::Seconds(1));
-      if (!next.ok()) {
-        status_ = next.status();
-        return false;
-      }
-      if (!next->has_value()) {
-        if (request_.backlog_only() && absl::Now() - last_message > kCatchUpStall) {
-          status_ = absl::DeadlineExceededError("the replay log stopped answering during a catch-up");
-          return false;
-        }
-        continue;
-      }
-      last_message = absl::Now();
-      StreamMessage& message = **next;
-      delivered_ = message.sequence;
-      auto parsed = std::make_shared<v1::ReplayEvent>();
-      if (!parsed->ParseFromString(message.data)) {
-        spdlog::warn("replay log message {} on {} is not a ReplayEvent; skipped", message.sequence, message.subject);
-        continue;
-      }
-      if (!Selected(*parsed, message.sequence)) continue;
-      parsed->set_id(link_.nats()->event_ids().IdOf(message.sequence));
-      if (parsed->has_replay_start() && !request_.omit_world()) AttachWorld(*parsed->mutable_replay_start());
-      if (mark_gap_) {
-        parsed->set_gap(true);
-        mark_gap_ = false;
-      }
-      *event = std::move(parsed);
-      return true;
-    }
+    if (!Start() || reader_ == nullptr) return false;  // refused, or nothing to catch up on
+    if (ReadNext(event)) return true;
+    // The stream is over: give the consumer back now, since the caller may
+    // keep this object for as long as its viewer stays (a finished catch-up).
+    absl::MutexLock lock(&mu_);
+    reader_.reset();
     return false;
   }
 
@@ -138,6 +109,43 @@ class NatsEventStream final : public protocol::EventStream {
     return true;
   }
 
+  bool ReadNext(protocol::SharedEvent* event) {
+    absl::Time last_message = absl::Now();
+    while (!cancelled_) {
+      if (request_.backlog_only() && delivered_ >= last_sequence_) return false;
+      absl::StatusOr<std::optional<StreamMessage>> next = reader_->Next(absl::Seconds(1));
+      if (!next.ok()) {
+        status_ = next.status();
+        return false;
+      }
+      if (!next->has_value()) {
+        if (request_.backlog_only() && absl::Now() - last_message > kCatchUpStall) {
+          status_ = absl::DeadlineExceededError("the replay log stopped answering during a catch-up");
+          return false;
+        }
+        continue;
+      }
+      last_message = absl::Now();
+      StreamMessage& message = **next;
+      delivered_ = message.sequence;
+      auto parsed = std::make_shared<v1::ReplayEvent>();
+      if (!parsed->ParseFromString(message.data)) {
+        spdlog::warn("replay log message {} on {} is not a ReplayEvent; skipped", message.sequence, message.subject);
+        continue;
+      }
+      if (!Selected(*parsed, message.sequence)) continue;
+      parsed->set_id(link_.nats()->event_ids().IdOf(message.sequence));
+      if (parsed->has_replay_start() && !request_.omit_world()) AttachWorld(*parsed->mutable_replay_start());
+      if (mark_gap_) {
+        parsed->set_gap(true);
+        mark_gap_ = false;
+      }
+      *event = std::move(parsed);
+      return true;
+    }
+    return false;
+  }
+
   // For a new viewer's catch-up: only the recent replays, and any replay
   // that started after the index last looked.
   bool Selected(const v1::ReplayEvent& event, uint64_t sequence) {
@@ -169,7 +177,9 @@ class NatsEventStream final : public protocol::EventStream {
   uint64_t indexed_through_ = 0;
   absl::flat_hash_set<std::string> recent_;
   absl::Mutex mu_;
-  std::unique_ptr<StreamReader> reader_;  // set once under mu_, then read by the reading thread
+  // Set and reset under mu_ by the reading thread, which alone reads through
+  // it; Cancel() reaches it under mu_ from any thread.
+  std::unique_ptr<StreamReader> reader_;
 };
 
 }  // namespace
