@@ -16,7 +16,8 @@ ConfigResult ParseConfig(int argc, char** argv) {
   app.add_option("--port", c.port, "HTTP port (viewer, JSON API, SSE)")->envname("ECHELON_PORT")->capture_default_str();
   app.add_option("--grpc-port", c.grpc_port, "gRPC port of the core (0: any free port)")
       ->envname("ECHELON_GRPC_PORT")->capture_default_str();
-  app.add_option("--core", c.core, "Run only a gateway, against the core at host:port")
+  app.add_option("--core", c.core,
+                 "Run only a gateway, against the core at host:port (or ip:port,ip:port: fails over in order)")
       ->envname("ECHELON_CORE");
 
   app.add_option("--sse-max-clients", c.sse_max_clients, "SSE viewers per gateway; more get 503")
@@ -78,6 +79,21 @@ ConfigResult ParseConfig(int argc, char** argv) {
       ->envname("ECHELON_TRUST_PROXY");
   app.add_option("--session-hours", c.session_hours, "Lifetime of a view login (POST /session)")
       ->envname("ECHELON_SESSION_HOURS")->capture_default_str()->check(CLI::Range(1, 24 * 365));
+  app.add_option("--nats", c.nats,
+                 "Cluster mode: NATS server URLs (a,b,c); replays go to a JetStream stream shared by every core "
+                 "and gateway (docs/deployment.md)")
+      ->envname("ECHELON_NATS");
+  app.add_option("--nats-stream", c.nats_stream, "JetStream stream of the replay log")
+      ->envname("ECHELON_NATS_STREAM")->capture_default_str();
+  app.add_option("--nats-replicas", c.nats_replicas, "Replicas of the stream and the worlds bucket when created")
+      ->envname("ECHELON_NATS_REPLICAS")->capture_default_str()->check(CLI::Range(1, 5));
+  app.add_option("--nats-max-gb", c.nats_max_gb, "Size limit of the replay log when created (GB); oldest go first")
+      ->envname("ECHELON_NATS_MAX_GB")->capture_default_str()->check(CLI::Range(0.001, 1e6));
+  app.add_option("--nats-max-age-h", c.nats_max_age_h, "Age limit of the replay log when created (hours)")
+      ->envname("ECHELON_NATS_MAX_AGE_H")->capture_default_str()->check(CLI::Range(0.001, 1e6));
+  app.add_option("--nats-dedupe-window", c.nats_dedupe_window_s,
+                 "Seconds within which a re-sent chunk is stored once (when the stream is created)")
+      ->envname("ECHELON_NATS_DEDUPE_WINDOW_S")->capture_default_str()->check(CLI::Range(1, 86400));
 
   app.add_option("--viewer-dir", c.viewer_dir,
                  "Serve the viewer from this folder instead of the embedded copy")

@@ -44,6 +44,14 @@ struct Config {
   bool trust_proxy = false;
   int session_hours = 12;
 
+  // Cluster mode: NATS URLs (comma-separated); empty runs alone as before.
+  std::string nats;
+  std::string nats_stream = "ECHELON_REPLAYS";
+  int nats_replicas = 1;
+  double nats_max_gb = 10;
+  double nats_max_age_h = 24;
+  int nats_dedupe_window_s = 600;
+
   std::string viewer_dir;
   std::string log_level = "info";
 };

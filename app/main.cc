@@ -9,10 +9,14 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "app/cluster_mode.h"
 #include "app/config.h"
+#include "common/endpoint_list.h"
 #include "app/one_process.h"
 #include "app/security_setup.h"
+#include "cluster/nats_replay_link.h"
 #include "gateway/gateway.h"
+#include "gateway/grpc_replay_link.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -68,7 +72,7 @@ echelon::gateway::GatewayOptions GatewayOptionsFrom(const Config& c, const echel
   return o;
 }
 
-std::shared_ptr<grpc::Channel> RemoteCoreChannel(const Config& c, const echelon::SecuritySetup& security) {
+std::shared_ptr<grpc::Channel> RemoteCoreChannel(const std::string& target, const echelon::SecuritySetup& security) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
@@ -77,7 +81,16 @@ std::shared_ptr<grpc::Channel> RemoteCoreChannel(const Config& c, const echelon:
   roots.pem_root_certs = security.tls_ca_pem;
   auto credentials =
       security.tls_ca_pem.empty() ? grpc::InsecureChannelCredentials() : grpc::SslCredentials(roots);
-  return grpc::CreateCustomChannel(c.core, credentials, args);
+  return grpc::CreateCustomChannel(target, credentials, args);
+}
+
+// Cluster mode: the gateway reads events from the shared log and pushes
+// through `push_link` to a core.
+std::shared_ptr<echelon::protocol::ReplayLink> ClusterLink(const std::shared_ptr<echelon::cluster::NatsClient>& nats,
+                                                           std::shared_ptr<echelon::protocol::ReplayLink> push_link,
+                                                           const Config& c) {
+  return std::make_shared<echelon::cluster::NatsReplayLink>(nats, std::move(push_link),
+                                                            absl::Seconds(c.replay_idle_s));
 }
 
 // Chunks are megabyte buffers that live for milliseconds (a push body, its
@@ -125,13 +138,27 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::shared_ptr<echelon::cluster::NatsClient> nats;
+  if (!config.nats.empty()) {
+    auto connected = echelon::ConnectCluster(config);
+    if (!connected.ok()) {
+      spdlog::critical("{}", connected.status().ToString());
+      return 1;
+    }
+    nats = *std::move(connected);
+  }
+
   std::unique_ptr<echelon::OneProcessServer> one_process;
   std::unique_ptr<echelon::gateway::Gateway> gateway_alone;
   std::thread http;
   int port = 0;
   if (config.core.empty()) {
-    auto started = echelon::OneProcessServer::Start(CoreOptionsFrom(config, *security),
-                                                    GatewayOptionsFrom(config, *security));
+    echelon::CoreOptions core_options = CoreOptionsFrom(config, *security);
+    core_options.nats = nats;
+    echelon::OneProcessServer::LinkWrapper cluster_link;
+    if (nats) cluster_link = [&](auto local) { return ClusterLink(nats, std::move(local), config); };
+    auto started = echelon::OneProcessServer::Start(std::move(core_options), GatewayOptionsFrom(config, *security),
+                                                    cluster_link);
     if (!started.ok()) {
       spdlog::critical("{}", started.status().ToString());
       return 1;
@@ -139,9 +166,20 @@ int main(int argc, char** argv) {
     one_process = *std::move(started);
     port = one_process->gateway().port();
   } else {
-    spdlog::info("gateway only, core at {}", config.core);
-    gateway_alone = std::make_unique<echelon::gateway::Gateway>(GatewayOptionsFrom(config, *security),
-                                                                RemoteCoreChannel(config, *security));
+    spdlog::info("gateway only, core at {}{}", config.core, nats ? ", events from the NATS replay log" : "");
+    absl::StatusOr<std::string> target = echelon::GrpcTargetFor(config.core);
+    if (!target.ok()) {
+      spdlog::critical("{}", target.status().ToString());
+      return 1;
+    }
+    const echelon::gateway::GatewayOptions gateway_options = GatewayOptionsFrom(config, *security);
+    std::shared_ptr<grpc::Channel> channel = RemoteCoreChannel(*target, *security);
+    std::shared_ptr<echelon::protocol::ReplayLink> link;
+    if (nats) {
+      link = ClusterLink(nats, std::make_shared<echelon::gateway::GrpcReplayLink>(channel, gateway_options.core_deadline),
+                         config);
+    }
+    gateway_alone = std::make_unique<echelon::gateway::Gateway>(gateway_options, channel, link);
     if (absl::Status bound = gateway_alone->Bind(); !bound.ok()) {
       spdlog::critical("{}", bound.ToString());
       return 1;

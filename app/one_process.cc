@@ -5,15 +5,18 @@
 namespace echelon {
 
 absl::StatusOr<std::unique_ptr<OneProcessServer>> OneProcessServer::Start(CoreOptions core_options,
-                                                                          gateway::GatewayOptions gateway_options) {
+                                                                          gateway::GatewayOptions gateway_options,
+                                                                          LinkWrapper gateway_link) {
   std::unique_ptr<OneProcessServer> server(new OneProcessServer());
   absl::StatusOr<std::unique_ptr<CoreServer>> core = CoreServer::Start(std::move(core_options));
   if (!core.ok()) return core.status();
   server->core_ = *std::move(core);
   CoreServer* core_ptr = server->core_.get();
   gateway_options.core_metrics = [core_ptr] { return RenderCoreMetrics(*core_ptr); };
+  std::shared_ptr<protocol::ReplayLink> link = core_ptr->InProcessReplayLink();
+  if (gateway_link) link = gateway_link(std::move(link));
   server->gateway_ = std::make_unique<gateway::Gateway>(std::move(gateway_options), core_ptr->InProcessChannel(),
-                                                        core_ptr->InProcessReplayLink());
+                                                        std::move(link));
   if (absl::Status bound = server->gateway_->Bind(); !bound.ok()) return bound;
   gateway::Gateway* serving = server->gateway_.get();
   server->serving_ = std::thread([serving] { serving->Serve(); });

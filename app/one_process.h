@@ -13,6 +13,7 @@
 //   (*server)->Shutdown(absl::Milliseconds(500));
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -26,8 +27,12 @@ class OneProcessServer {
  public:
   // Starts the core, then builds and binds the gateway and serves HTTP on a
   // thread of its own.
+  // `gateway_link`, when set, gives the gateway's replay link from the
+  // in-process one (cluster mode reads events from the shared log instead).
+  using LinkWrapper =
+      std::function<std::shared_ptr<protocol::ReplayLink>(std::shared_ptr<protocol::ReplayLink> in_process)>;
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<OneProcessServer>> Start(
-      CoreOptions core_options, gateway::GatewayOptions gateway_options);
+      CoreOptions core_options, gateway::GatewayOptions gateway_options, LinkWrapper gateway_link = {});
 
   CoreServer& core() { return *core_; }
   gateway::Gateway& gateway() { return *gateway_; }

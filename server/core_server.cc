@@ -4,6 +4,8 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "cluster/world_bucket.h"
+#include "server/replay/jetstream_journal.h"
 #include "server/replay/local_replay_link.h"
 #include "server/nav/nav_service.h"
 #include "server/replay/replay_service.h"
@@ -32,11 +34,26 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const CoreOptions& op
   return grpc::SslServerCredentials(tls);
 }
 
+// How long a push waits for the replay log to confirm its chunk.
+constexpr absl::Duration kJournalAckTimeout = absl::Seconds(10);
+
+// Cluster mode: the hub journals to the shared log, worlds live in the
+// shared bucket as well as in this core's cache.
+void JoinCluster(CoreOptions& options) {
+  if (!options.nats) return;
+  options.hub.journal = std::make_shared<replay::JetStreamJournal>(options.nats, kJournalAckTimeout);
+  auto bucket = std::make_shared<cluster::WorldBucket>(options.nats);
+  options.worlds.shared = world::SharedWorlds{
+      .save = [bucket](const std::string& hash, const std::string& json) { return bucket->Save(hash, json); },
+      .load = [bucket](const std::string& hash) { return bucket->Load(hash); }};
+}
+
 }  // namespace
 
 CoreServer::CoreServer(CoreOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions options) {
+  JoinCluster(options);
   std::unique_ptr<CoreServer> core(new CoreServer(std::move(options)));
   core->auth_ = core->options_.tokens
                     ? std::make_unique<AuthPolicy>(core->options_.tokens)

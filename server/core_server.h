@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "cluster/nats_client.h"
 #include "protocol/replay_link.h"
 #include "server/auth_policy.h"
 #include "server/nav/nav_cache.h"
@@ -39,6 +40,9 @@ struct CoreOptions {
   // speaks TLS only.
   std::string tls_cert_pem;
   std::string tls_key_pem;
+  // Cluster mode (--nats): every accepted event goes to the shared replay log
+  // and worlds to the shared bucket, so other cores and gateways see them.
+  std::shared_ptr<cluster::NatsClient> nats;
 };
 
 class CoreServer {

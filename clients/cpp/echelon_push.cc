@@ -220,8 +220,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Pushes a replay {\"world\",\"frames\"} (.json or .json.gz) to an Echelon replay server."};
   app.footer(kUsageFooter);
   app.add_option("replay", args.replay_path, "replay file")->required();
-  auto* server = app.add_option("--server", args.server, "gRPC server host:port")->capture_default_str();
-  app.add_option("--http", args.http_url, "push over HTTP instead, e.g. http://127.0.0.1:8090")
+  auto* server = app.add_option("--server", args.server, "gRPC server host:port, or several (a:50051,b:50051) to fail over")->capture_default_str();
+  app.add_option("--http", args.http_url, "push over HTTP instead, e.g. http://127.0.0.1:8090 (or several, comma-separated, to fail over)")
       ->excludes(server);
   app.add_option("--chunk-frames", args.chunk_frames, "frames per chunk")
       ->capture_default_str()

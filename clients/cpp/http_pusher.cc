@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/push_job.h"
+#include "common/endpoint_list.h"
 #include "common/gzip.h"
 #include "common/status_util.h"
 #include "protocol/chunk_codec.h"
@@ -80,17 +81,21 @@ absl::StatusOr<std::string> HttpBaseUrl(std::string_view url) {
   return std::string(url.substr(0, scheme.size() + rest.size()));
 }
 
+// Requests to the pusher's current server; a failure in transit (Unavailable)
+// moves the pusher on to its next server for the retry.
 class HttpPusher::Transport final : public internal::PushTransport {
  public:
-  Transport(httplib::Client& http, absl::Duration timeout) : http_(http) {
-    http_.set_read_timeout(ToChrono(timeout));
-    http_.set_write_timeout(ToChrono(timeout));
+  Transport(HttpPusher& pusher, absl::Duration timeout) : pusher_(pusher) {
+    for (auto& client : pusher_.clients_) {
+      client->set_read_timeout(ToChrono(timeout));
+      client->set_write_timeout(ToChrono(timeout));
+    }
   }
 
   absl::StatusOr<bool> HasWorld(const std::string& hash) override {
-    httplib::Result result = http_.Head(absl::StrCat("/worlds/", hash).c_str());
+    httplib::Result result = http().Head(absl::StrCat("/worlds/", hash).c_str());
     if (result && result->status == 404) return false;
-    ECHELON_RETURN_IF_ERROR(HttpStatus(result, "HEAD world"));
+    ECHELON_RETURN_IF_ERROR(Checked(result, "HEAD world"));
     return true;
   }
 
@@ -98,26 +103,37 @@ class HttpPusher::Transport final : public internal::PushTransport {
   absl::Status PutWorld(std::string_view world_json, const std::string& hash) override {
     const std::string body = GzipCompress(world_json);
     httplib::Headers headers = {{"Content-Encoding", "gzip"}};
-    return HttpStatus(http_.Put(absl::StrCat("/worlds/", hash).c_str(), headers, body, kJson), "PUT world");
+    return Checked(http().Put(absl::StrCat("/worlds/", hash).c_str(), headers, body, kJson), "PUT world");
   }
 
   // The body is the project's one rendering of a chunk as push JSON, frames
   // spliced in as they are.
   absl::Status PushChunk(const replay::v1::ReplayChunk& chunk, bool& duplicate) override {
-    httplib::Result result = http_.Post("/push", json::ChunkToPushJson(chunk), kJson);
-    ECHELON_RETURN_IF_ERROR(HttpStatus(result, absl::StrCat("POST /push chunk ", chunk.chunk_index())));
+    httplib::Result result = http().Post("/push", json::ChunkToPushJson(chunk), kJson);
+    ECHELON_RETURN_IF_ERROR(Checked(result, absl::StrCat("POST /push chunk ", chunk.chunk_index())));
     duplicate = json::PushAckIsDuplicate(result->body);
     return absl::OkStatus();
   }
 
  private:
-  httplib::Client& http_;
+  httplib::Client& http() { return *pusher_.clients_[pusher_.current_]; }
+
+  absl::Status Checked(const httplib::Result& result, const std::string& what) {
+    absl::Status status = HttpStatus(result, absl::StrCat(pusher_.base_url(), ": ", what));
+    if (absl::IsUnavailable(status)) pusher_.current_ = (pusher_.current_ + 1) % pusher_.clients_.size();
+    return status;
+  }
+
+  HttpPusher& pusher_;
 };
 
-HttpPusher::HttpPusher(std::string base_url)
-    : base_url_(std::move(base_url)), http_(std::make_unique<httplib::Client>(base_url_)) {
-  http_->set_connection_timeout(std::chrono::seconds(5));
-  http_->set_keep_alive(true);
+HttpPusher::HttpPusher(std::vector<std::string> base_urls) : base_urls_(std::move(base_urls)) {
+  for (const std::string& base : base_urls_) {
+    auto client = std::make_unique<httplib::Client>(base);
+    client->set_connection_timeout(std::chrono::seconds(5));
+    client->set_keep_alive(true);
+    clients_.push_back(std::move(client));
+  }
 }
 
 HttpPusher::HttpPusher(HttpPusher&&) noexcept = default;
@@ -126,29 +142,35 @@ HttpPusher::~HttpPusher() = default;
 
 absl::StatusOr<HttpPusher> HttpPusher::Create(std::string_view url, const std::string& push_token,
                                               const std::string& ca_file) {
-  ECHELON_ASSIGN_OR_RETURN(std::string base, HttpBaseUrl(url));
-  const bool https = base.starts_with("https://");
-  if (!ca_file.empty() && !https) {
-    return absl::InvalidArgumentError(absl::StrCat("a CA file is for https:// URLs, got ", std::string(url)));
+  std::vector<std::string> bases;
+  for (const std::string& one : SplitEndpoints(url)) {
+    ECHELON_ASSIGN_OR_RETURN(std::string base, HttpBaseUrl(one));
+    if (!ca_file.empty() && !base.starts_with("https://")) {
+      return absl::InvalidArgumentError(absl::StrCat("a CA file is for https:// URLs, got ", one));
+    }
+    bases.push_back(std::move(base));
   }
-  HttpPusher pusher(std::move(base));
-  if (!pusher.http_->is_valid()) return absl::InvalidArgumentError(absl::StrCat("bad URL ", std::string(url)));
-  if (!ca_file.empty()) pusher.http_->set_ca_cert_path(ca_file.c_str());
-  if (!push_token.empty()) pusher.http_->set_bearer_token_auth(push_token.c_str());
+  if (bases.empty()) return absl::InvalidArgumentError("no server URL given");
+  HttpPusher pusher(std::move(bases));
+  for (auto& client : pusher.clients_) {
+    if (!client->is_valid()) return absl::InvalidArgumentError(absl::StrCat("bad URL ", std::string(url)));
+    if (!ca_file.empty()) client->set_ca_cert_path(ca_file.c_str());
+    if (!push_token.empty()) client->set_bearer_token_auth(push_token.c_str());
+  }
   return pusher;
 }
 
 absl::StatusOr<std::string> HttpPusher::EnsureWorld(std::string_view world_json) {
   auto hash = world::ComputeWorldHash(world_json);
   if (!hash.ok()) return hash.status();
-  Transport transport(*http_, PushOptions{}.timeout);
+  Transport transport(*this, PushOptions{}.timeout);
   ECHELON_RETURN_IF_ERROR(internal::EnsureWorld(transport, world_json, *hash));
   return *hash;
 }
 
 absl::StatusOr<PushResult> HttpPusher::PushReplay(const Replay& replay, const PushOptions& options) {
   ECHELON_ASSIGN_OR_RETURN(internal::PushJob job, internal::PushJob::Start(replay, options));
-  Transport transport(*http_, options.timeout);
+  Transport transport(*this, options.timeout);
   return internal::PushChunkByChunk(transport, job);
 }
 

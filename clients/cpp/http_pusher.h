@@ -2,7 +2,9 @@
 // /worlds/{hash}, a gzipped PUT when the world is missing, then one POST /push
 // per chunk with meta (and run) on chunk 0, exactly what the trainer sends.
 // Each chunk is acknowledged by its response, so a retry resumes at the chunk
-// that failed; a server that lost the world (restart) gets it again.
+// that failed; a server that lost the world (restart) gets it again. Given
+// several servers ("http://a:8090,http://b:8090", the cores of a cluster), a
+// failure in transit moves to the next one, so the retry goes there.
 //
 //   ECHELON_ASSIGN_OR_RETURN(HttpPusher pusher, HttpPusher::Create("http://127.0.0.1:8090"));
 //   ECHELON_ASSIGN_OR_RETURN(PushResult pushed, pusher.PushReplay(replay, options));
@@ -11,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "clients/cpp/push_options.h"
@@ -25,7 +28,8 @@ namespace echelon::client {
 class HttpPusher {
  public:
   // "http://host:port" or "https://host:port", optionally ending in "/push"
-  // as trainers write it. InvalidArgument for anything else. `push_token`:
+  // as trainers write it, or several of them separated by commas (tried in
+  // order, failing over). InvalidArgument for anything else. `push_token`:
   // the server's push token, sent as `Authorization: Bearer <token>` (empty:
   // none). `ca_file`: for https, a PEM file of the CA that signed the
   // server's certificate (empty: the system's trusted CAs).
@@ -41,15 +45,17 @@ class HttpPusher {
 
   [[nodiscard]] absl::StatusOr<PushResult> PushReplay(const Replay& replay, const PushOptions& options);
 
-  const std::string& base_url() const { return base_url_; }
+  // The server in use.
+  const std::string& base_url() const { return base_urls_[current_]; }
 
  private:
   class Transport;
 
-  explicit HttpPusher(std::string base_url);
+  explicit HttpPusher(std::vector<std::string> base_urls);
 
-  std::string base_url_;
-  std::unique_ptr<httplib::Client> http_;
+  std::vector<std::string> base_urls_;
+  std::vector<std::unique_ptr<httplib::Client>> clients_;  // one per base URL
+  size_t current_ = 0;
 };
 
 // "http://h:p/push/" -> "http://h:p"; InvalidArgument unless

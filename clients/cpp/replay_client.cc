@@ -1,5 +1,7 @@
 #include "clients/cpp/replay_client.h"
 
+#include "common/endpoint_list.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/cpp/push_job.h"
@@ -94,10 +96,12 @@ ReplayClient::ReplayClient(const std::string& target, std::string push_token, co
         // not after gRPC's default reconnect backoff of up to two minutes.
         args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
         args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+        // "a:50051,b:50051": one channel over every core, failing over in order.
+        absl::StatusOr<std::string> resolved = GrpcTargetFor(target);
         grpc::SslCredentialsOptions roots;
         roots.pem_root_certs = tls.ca_pem;
         auto credentials = tls.enabled ? grpc::SslCredentials(roots) : grpc::InsecureChannelCredentials();
-        return grpc::CreateCustomChannel(target, credentials, args);
+        return grpc::CreateCustomChannel(resolved.ok() ? *resolved : target, credentials, args);
       }(), std::move(push_token)) {}
 
 ReplayClient::ReplayClient(std::shared_ptr<grpc::Channel> channel, std::string push_token)

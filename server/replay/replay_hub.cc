@@ -99,6 +99,7 @@ absl::StatusOr<PublishResult> ReplayHub::PublishWith(const v1::ReplayChunk& chun
   }
 
   ECHELON_ASSIGN_OR_RETURN(std::string frames_json, frames_of());
+  if (options_.journal) ECHELON_RETURN_IF_ERROR(options_.journal->CheckChunkSize(frames_json.size()));
   std::shared_ptr<const world::StoredWorld> world;
   if (!known_replay) {
     auto found = world_lookup_(chunk.world_ref());
@@ -112,12 +113,14 @@ absl::StatusOr<PublishResult> ReplayHub::PublishWith(const v1::ReplayChunk& chun
 
   std::vector<std::shared_ptr<Subscription>> wake;
   PublishResult result;
+  EventJournal::Confirmation journaled;
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_) return absl::UnavailableError("server is shutting down");
     // Another thread may have published chunks of this replay meanwhile.
     ECHELON_RETURN_IF_ERROR(replays_.Check(replay_id, chunk.world_ref(), index, chunk.chunk_count()));
     const absl::Time now = absl::Now();
+    std::vector<HubEventPtr> events;  // for the journal
     ReplayState* state = replays_.Find(replay_id);
     if (state == nullptr) {
       if (world == nullptr) {
@@ -126,6 +129,7 @@ absl::StatusOr<PublishResult> ReplayHub::PublishWith(const v1::ReplayChunk& chun
       state = &replays_.Begin(replay_id, chunk.world_ref(), chunk.chunk_count(), now);
       state->start = MakeStartEvent(chunk, *world);
       BroadcastLocked(state->start, wake);
+      if (options_.journal) events.push_back(state->start);
     }
     if (!replays_.MarkReceived(*state, index, now)) {
       ++chunks_duplicate_;
@@ -137,19 +141,40 @@ absl::StatusOr<PublishResult> ReplayHub::PublishWith(const v1::ReplayChunk& chun
     body->set_replay_id(replay_id);
     body->set_chunk_index(index);
     body->set_frames_json(std::move(frames_json));
-    BroadcastLocked(MakeEvent(std::move(chunk_event), replay_id), wake);
+    HubEventPtr published = MakeEvent(std::move(chunk_event), replay_id);
+    BroadcastLocked(published, wake);
+    if (options_.journal) events.push_back(std::move(published));
     ++chunks_published_;
 
     if (index + 1 == state->chunk_count) {
       v1::ReplayEvent end_event;
       end_event.mutable_replay_end()->set_replay_id(replay_id);
-      BroadcastLocked(MakeEvent(std::move(end_event), replay_id), wake);
+      HubEventPtr end = MakeEvent(std::move(end_event), replay_id);
+      BroadcastLocked(end, wake);
+      if (options_.journal) events.push_back(std::move(end));
       replays_.MarkEnded(replay_id, *state);
     }
     result.subscribers_notified = static_cast<uint32_t>(subscribers_.size());
+    // Queued in hub order, so the log holds a replay's start before its chunks.
+    if (options_.journal) journaled = options_.journal->Append(events);
   }
   WakeAll(wake);
+  if (journaled) ECHELON_RETURN_IF_ERROR(AwaitJournal(journaled, replay_id, result));
   return result;
+}
+
+absl::Status ReplayHub::AwaitJournal(const EventJournal::Confirmation& confirmation, const std::string& replay_id,
+                                     PublishResult& result) {
+  absl::StatusOr<bool> stored = confirmation();
+  if (stored.ok()) {
+    result.duplicate = *stored;
+    return absl::OkStatus();
+  }
+  spdlog::warn("replay {}: the journal did not store a chunk: {}", replay_id, stored.status().ToString());
+  absl::MutexLock lock(&mu_);
+  replays_.Forget(replay_id);
+  return absl::UnavailableError(absl::StrCat("the replay log did not store the chunk (", std::string(stored.status().message()),
+                                             "); retry the push"));
 }
 
 HubEventPtr ReplayHub::MakeEvent(v1::ReplayEvent event, const std::string& replay_id,

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "echelon/replay/v1/replay.pb.h"
+#include "server/replay/event_journal.h"
 #include "server/replay/event_log.h"
 #include "server/replay/replay_registry.h"
 #include "server/replay/subscription.h"
@@ -36,6 +37,9 @@ struct HubOptions {
   size_t retention_bytes = 64u << 20;
   ReplayRegistry::Limits replays;
   OutboxLimits subscriber_limits{.max_bytes = 256u << 20, .max_wait = absl::Seconds(30)};
+  // Cluster mode: every event also goes to this journal, and a push is
+  // acknowledged once the journal has it (event_journal.h). None by default.
+  std::shared_ptr<EventJournal> journal;
 };
 
 struct PublishResult {
@@ -105,6 +109,11 @@ class ReplayHub {
   // subscribers that went from idle to ready, to be woken after unlocking.
   void BroadcastLocked(const HubEventPtr& event, std::vector<std::shared_ptr<Subscription>>& wake)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits for the journal to store a chunk's events; on failure forgets the
+  // replay so that the producer's retry writes all of it again (the journal
+  // drops what it already had by message id).
+  absl::Status AwaitJournal(const EventJournal::Confirmation& confirmation, const std::string& replay_id,
+                            PublishResult& result);
   void PrefillBacklogLocked(const echelon::replay::v1::SubscribeRequest& request,
                             Subscription& subscription) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -62,6 +62,9 @@ class ReplayRegistry {
     last_ended_ = replay_id;
   }
 
+  // Stops tracking a replay (its events could not be journaled).
+  void Forget(const std::string& replay_id) { replays_.erase(replay_id); }
+
   // Drops replays idle for longer than the idle timeout; returns how many.
   size_t ExpireIdle(absl::Time now);
 

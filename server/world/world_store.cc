@@ -24,12 +24,14 @@ absl::StatusOr<WorldPutResult> WorldStore::Put(std::string_view json_text,
     return absl::FailedPreconditionError(absl::StrCat(
         "world hash mismatch: the request names ", std::string(claimed_hash), " but the body hashes to ", hash));
   }
-  if (Has(hash)) return WorldPutResult{hash, false};
+  if (HasLocal(hash)) return WorldPutResult{hash, false};
 
   ECHELON_RETURN_IF_ERROR(ParseWorld(json_text, options_.world_limits).status());
   // Worlds arrive pretty-printed from some producers; they are stored and
   // served compact. Minifying text (not re-encoding) keeps every number as written.
   auto world = std::make_shared<const StoredWorld>(hash, json::MinifyJson(json_text));
+  // Shared first: a world this core keeps is always one every core can load.
+  if (options_.shared) ECHELON_RETURN_IF_ERROR(options_.shared->save(hash, world->json()));
   {
     absl::MutexLock lock(&mu_);
     if (index_.contains(hash)) return WorldPutResult{hash, false};
@@ -40,18 +42,38 @@ absl::StatusOr<WorldPutResult> WorldStore::Put(std::string_view json_text,
 }
 
 absl::StatusOr<std::shared_ptr<const StoredWorld>> WorldStore::Get(std::string_view hash) {
-  absl::MutexLock lock(&mu_);
-  auto it = index_.find(std::string(hash));
-  if (it == index_.end()) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = index_.find(std::string(hash));
+    if (it != index_.end()) {
+      ++hits_;
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return *it->second;
+    }
     ++misses_;
-    return absl::NotFoundError(absl::StrCat("world ", std::string(hash), " is not stored"));
   }
-  ++hits_;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return *it->second;
+  if (options_.shared) return LoadShared(hash);
+  return absl::NotFoundError(absl::StrCat("world ", std::string(hash), " is not stored"));
 }
 
-bool WorldStore::Has(std::string_view hash) {
+absl::StatusOr<std::shared_ptr<const StoredWorld>> WorldStore::LoadShared(std::string_view hash) {
+  ECHELON_ASSIGN_OR_RETURN(std::string json, options_.shared->load(std::string(hash)));
+  // Written by a core after validation; the hash check catches a damaged value.
+  ECHELON_ASSIGN_OR_RETURN(std::string computed, ComputeWorldHash(json));
+  if (computed != hash) {
+    return absl::DataLossError(absl::StrCat("the shared store's world ", std::string(hash), " hashes to ", computed));
+  }
+  auto world = std::make_shared<const StoredWorld>(std::move(computed), std::move(json));
+  absl::MutexLock lock(&mu_);
+  auto it = index_.find(world->hash());
+  if (it != index_.end()) return *it->second;
+  InsertLocked(world);
+  return world;
+}
+
+bool WorldStore::Has(std::string_view hash) { return HasLocal(hash) || (options_.shared && Get(hash).ok()); }
+
+bool WorldStore::HasLocal(std::string_view hash) {
   absl::MutexLock lock(&mu_);
   return index_.contains(std::string(hash));
 }

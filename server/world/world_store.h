@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -45,10 +47,21 @@ class StoredWorld {
   mutable std::string gzipped_;
 };
 
+// A store shared by several cores (cluster mode: the NATS KV bucket,
+// cluster/world_bucket.h). Put() saves every new world there before keeping it,
+// and Get() falls back to it, so a world put through one core is served by all.
+struct SharedWorlds {
+  std::function<absl::Status(const std::string& hash, const std::string& json)> save;
+  // NotFound when no core stored it.
+  std::function<absl::StatusOr<std::string>(const std::string& hash)> load;
+};
+
 struct WorldStoreOptions {
   size_t max_worlds = 32;
   size_t max_bytes = 512u << 20;
   WorldLimits world_limits;
+  // Unset: this process's worlds only.
+  std::optional<SharedWorlds> shared;
 };
 
 struct WorldPutResult {
@@ -73,7 +86,8 @@ class WorldStore {
   [[nodiscard]] absl::StatusOr<WorldPutResult> Put(std::string_view json_text,
                                                    std::string_view claimed_hash);
 
-  // NotFound when the hash is not stored. Counts as a use for LRU.
+  // NotFound when the hash is not stored (here or in the shared store).
+  // Counts as a use for LRU.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const StoredWorld>> Get(std::string_view hash);
 
   bool Has(std::string_view hash);
@@ -82,6 +96,9 @@ class WorldStore {
  private:
   using LruList = std::list<std::shared_ptr<const StoredWorld>>;
 
+  bool HasLocal(std::string_view hash);
+  // A world another core stored, kept here from now on.
+  absl::StatusOr<std::shared_ptr<const StoredWorld>> LoadShared(std::string_view hash);
   void InsertLocked(std::shared_ptr<const StoredWorld> world) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EvictLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

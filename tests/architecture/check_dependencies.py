@@ -3,10 +3,13 @@
 
 The layers (docs/architecture.md) and who may include whom:
 
-    proto  <-  protocol  <-  server (the core)  <-  app (core + gateway in one process)
-                   ^                                  |
-                   +---------  gateway  <-------------+
+    proto  <-  protocol  <-  cluster  <-  server (the core)  <-  app (core + gateway in one process)
+                   ^            ^                                 |
+                   |            +-----  gateway  <----------------+
                    +---------  clients
+
+cluster/ holds the NATS JetStream pieces shared by the core and the gateway in
+cluster mode (--nats); it knows neither of them.
 
 common/ holds small helpers anyone may use, except that the protocol library
 uses none of the gRPC ones (common/grpc_*.h). Only app/ includes both server/
@@ -26,6 +29,7 @@ LAYER_OF_INCLUDE_ROOT = {
     "echelon": "proto",  # generated: "echelon/replay/v1/x.pb.h"
     "common": "common",
     "protocol": "protocol",
+    "cluster": "cluster",
     "server": "server",
     "gateway": "gateway",
     "viewer": "viewer",
@@ -38,12 +42,13 @@ LAYER_OF_INCLUDE_ROOT = {
 ALLOWED = {
     "common": {"common"},
     "protocol": {"protocol", "common", "proto"},
-    "server": {"server", "protocol", "common", "proto"},
-    "gateway": {"gateway", "protocol", "common", "proto", "viewer"},
+    "cluster": {"cluster", "protocol", "common", "proto"},
+    "server": {"server", "cluster", "protocol", "common", "proto"},
+    "gateway": {"gateway", "cluster", "protocol", "common", "proto", "viewer"},
     "viewer": {"viewer"},
-    "app": {"app", "server", "gateway", "protocol", "common", "proto"},
+    "app": {"app", "server", "gateway", "cluster", "protocol", "common", "proto"},
     "clients": {"clients", "protocol", "common", "proto"},
-    "tools": {"tools", "app", "server", "clients", "protocol", "common", "proto"},
+    "tools": {"tools", "app", "server", "cluster", "clients", "protocol", "common", "proto"},
 }
 
 # Headers of an allowed layer that a layer still may not use.

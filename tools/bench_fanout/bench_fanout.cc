@@ -36,6 +36,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nats/nats.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -73,6 +74,9 @@ struct BenchOptions {
   // writes <perf_out>.<transport>.
   std::string perf_out;
   std::vector<std::string> server_args;
+  // Cluster mode: the core and the gateways run with --nats; the readers are
+  // fed from the JetStream stream. Each pass starts with an empty stream.
+  std::string nats;
 };
 
 struct Scenario {
@@ -139,6 +143,23 @@ double ClusterCpuSeconds(const Cluster& cluster) {
   return total;
 }
 
+// Deletes the replay log and the worlds bucket, so that a pass's readers see
+// only its own replay (a late joiner would otherwise get the previous pass's).
+absl::Status ResetReplayLog(const std::string& urls) {
+  natsConnection* connection = nullptr;
+  if (natsConnection_ConnectTo(&connection, urls.c_str()) != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to NATS at ", urls));
+  }
+  jsCtx* js = nullptr;
+  if (natsConnection_JetStream(&js, connection, nullptr) == NATS_OK) {
+    js_DeleteStream(js, "ECHELON_REPLAYS", nullptr, nullptr);  // absent on the first pass
+    js_DeleteKeyValue(js, "echelon_worlds");
+    jsCtx_Destroy(js);
+  }
+  natsConnection_Destroy(connection);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Cluster> StartCluster(const BenchOptions& o, const Scenario& s) {
   const int viewers = s.readers + s.stalled;
   const int per_gateway = s.gateways > 0 ? (viewers + s.gateways - 1) / s.gateways : viewers;
@@ -146,6 +167,10 @@ absl::StatusOr<Cluster> StartCluster(const BenchOptions& o, const Scenario& s) {
   spec.binary = o.server_bin;
   spec.extra_args = {"--sse-max-clients", absl::StrCat(std::max(16, per_gateway))};
   spec.extra_args.insert(spec.extra_args.end(), o.server_args.begin(), o.server_args.end());
+  if (!o.nats.empty()) {
+    if (absl::Status reset = ResetReplayLog(o.nats); !reset.ok()) return reset;
+    spec.extra_args.insert(spec.extra_args.end(), {"--nats", o.nats, "--nats-max-gb", "4"});
+  }
   spec.log_path = absl::StrCat(o.log_dir, "/bench_fanout_core.log");
   Cluster cluster;
   absl::StatusOr<std::unique_ptr<testing::ServerProcess>> core = testing::ServerProcess::Start(spec);
@@ -321,7 +346,7 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
   load::RssSampler rss(cluster->pids(), absl::Milliseconds(5));
   absl::SleepFor(absl::Milliseconds(200));  // let the joins settle before "idle"
   PassResult result;
-  result.what = load::TransportName(transport);
+  result.what = absl::StrCat(load::TransportName(transport), o.nats.empty() ? "" : " via NATS");
   result.scenario = s;
   result.idle_kb = rss.SampleNow();
   rss.Start();
@@ -507,6 +532,9 @@ int main(int argc, char** argv) {
   app.add_option("--perf-out", o.perf_out, "Record each push pass with perf record -g into FILE.<transport>");
   app.add_option("--log-dir", o.log_dir, "Where the servers' logs go")->capture_default_str();
   app.add_option("--server-arg", o.server_args, "Extra flag for every server process (repeatable)");
+  app.add_option("--nats", o.nats,
+                 "Cluster mode: run the core and gateways with --nats URL (a running nats-server with JetStream and "
+                 "max_payload above the chunk size); the stream is emptied before each pass");
   CLI11_PARSE(app, argc, argv);
   return echelon::tools::Run(o);
 }

@@ -23,6 +23,7 @@ import dataclasses
 import json
 import logging
 import os
+import socket
 import random
 import time
 import uuid
@@ -71,6 +72,34 @@ def _struct(value):
     return message
 
 
+def _channel_target(target):
+    """One "host:port", or a list of them (the cores of a cluster) as one gRPC
+    target over their addresses: "ipv4:10.0.0.1:50051,10.0.0.2:50051". gRPC's
+    pick_first policy then uses the first core that answers and moves on when
+    it fails; the client's retries resend on whichever is up."""
+    if isinstance(target, str):
+        return target
+    targets = list(target)
+    if not targets:
+        raise ValueError("no server address given")
+    if len(targets) == 1:
+        return targets[0]
+    addresses = []
+    for one in targets:
+        host, _, port = one.rpartition(":")
+        host = host.strip("[]")
+        for family, _, _, _, sockaddr in socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM):
+            ip = sockaddr[0]
+            addresses.append((family, f"[{ip}]:{port}" if family == socket.AF_INET6 else f"{ip}:{port}"))
+            break
+    families = {family for family, _ in addresses}
+    if families == {socket.AF_INET}:
+        return "ipv4:" + ",".join(address for _, address in addresses)
+    if families == {socket.AF_INET6}:
+        return "ipv6:" + ",".join(address for _, address in addresses)
+    raise ValueError("the servers of one ReplayClient must all be IPv4 or all IPv6")
+
+
 def _root_certificates(value):
     """PEM bytes as given, or read from a path."""
     if isinstance(value, bytes):
@@ -99,13 +128,16 @@ class ReplayClient:
         root_certificates=None,
         tls=False,
     ):
-        """``token``: the server's push token (default: $ECHELON_PUSH_TOKEN, if set).
+        """``target``: "host:port", or a list of them (the cores of a cluster:
+        calls fail over to the next one). ``token``: the server's push token
+        (default: $ECHELON_PUSH_TOKEN, if set).
 
         TLS (a server started with --tls-cert): ``root_certificates`` is the
         PEM of the CA that signed the server's certificate, as bytes, or the
         path of a PEM file; ``tls=True`` alone trusts the system's CAs.
         Without either the channel is plaintext.
         """
+        target = _channel_target(target)
         self._pb = _stubs.load()
         token = token or os.environ.get("ECHELON_PUSH_TOKEN")
         self._metadata = (("authorization", f"Bearer {token}"),) if token else None

@@ -5,6 +5,7 @@ the trainer, using only the standard library::
 
     from echelon_replay import push_replay
     push_replay("http://127.0.0.1:8090/push", replay)
+    push_replay(["http://a:8090/push", "http://b:8090/push"], replay)   # fails over
 
 It hashes the world, asks ``HEAD /worlds/{hash}``, uploads the world gzipped
 with ``PUT`` when the server lacks it, then sends one ``POST /push`` per chunk
@@ -128,20 +129,42 @@ def _tls_context(base_url, cafile):
 
 
 class _Http:
-    """One server, reached with urllib; maps outcomes onto _Transient/_Rejected."""
+    """The server(s), reached with urllib; maps outcomes onto _Transient/_Rejected.
 
-    def __init__(self, base_url, timeout, token, cafile=None):
-        self.base_url = base_url
+    With several base URLs (cores of one cluster, docs/deployment.md) a failure
+    in transit moves on to the next one, so the retry goes elsewhere; every
+    core writes the same replay log, and a chunk sent to two is stored once."""
+
+    def __init__(self, base_urls, timeout, token, cafile=None):
+        self.base_urls = list(base_urls)
+        self.current = 0
         self.timeout = timeout
         self.auth = {"Authorization": f"Bearer {token}"} if token else {}
-        self.tls = _tls_context(base_url, cafile)
+        # One context per server: a list may mix http:// and https:// cores.
+        self.tls = [_tls_context(base, cafile) for base in self.base_urls]
+
+    @property
+    def base_url(self):
+        return self.base_urls[self.current]
+
+    def _fail_over(self):
+        if len(self.base_urls) > 1:
+            self.current = (self.current + 1) % len(self.base_urls)
+            log.warning("switching to %s", self.base_url)
 
     def request(self, method, path, body=None, headers=None):
+        try:
+            return self._request(method, path, body, headers)
+        except _Transient:
+            self._fail_over()
+            raise
+
+    def _request(self, method, path, body=None, headers=None):
         request = urllib.request.Request(
             self.base_url + path, data=body, method=method, headers={**self.auth, **(headers or {})}
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self.tls) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.tls[self.current]) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             if error.code in _RETRIABLE_HTTP:
@@ -194,10 +217,15 @@ class _Retrier:
 
 
 def _urls(url):
-    """The trainer passes ".../push"; a bare base URL works too."""
-    url = url.rstrip("/")
-    base = url[: -len("/push")] if url.endswith("/push") else url
-    return base
+    """The trainer passes ".../push" (or a list of them); a bare base URL works too."""
+    urls = [url] if isinstance(url, str) else list(url)
+    if not urls:
+        raise ValueError("no server URL given")
+    bases = []
+    for one in urls:
+        one = one.rstrip("/")
+        bases.append(one[: -len("/push")] if one.endswith("/push") else one)
+    return bases
 
 
 def _chunk_body(replay, replay_id, digest, index, chunk_count, chunk_size):
@@ -249,10 +277,11 @@ def push_replay(
 ):
     """Pushes ``replay`` ({"world", "frames", optional "meta", "run"}) in chunks.
 
-    ``url`` is the server's push URL ("http://host:8090/push") or its base URL;
-    "https://..." for a server with TLS, whose certificate is checked against
-    ``cafile`` (a PEM file of the CA that signed it; default: the system's
-    trusted CAs).
+    ``url`` is the server's push URL ("http://host:8090/push") or its base URL,
+    or a list of them (the cores of a cluster): a failure in transit retries on
+    the next one. "https://..." for a server with TLS, whose certificate is
+    checked against ``cafile`` (a PEM file of the CA that signed it; default:
+    the system's trusted CAs).
     ``token`` is the server's push token (default: $ECHELON_PUSH_TOKEN, if set).
     ``progress(chunks_done, chunk_count)`` is called after each accepted chunk.
     Never raises (except KeyboardInterrupt/SystemExit); returns a PushResult.

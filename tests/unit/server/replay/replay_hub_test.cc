@@ -218,3 +218,76 @@ TEST_F(ReplayHubTest, ShutdownClosesSubscribersAndRefusesPublishes) {
 
 }  // namespace
 }  // namespace echelon::replay
+
+namespace echelon::replay {
+namespace {
+
+// A journal that records what the hub queued and answers as told.
+class FakeJournal final : public EventJournal {
+ public:
+  absl::Status CheckChunkSize(size_t frames_bytes) const override {
+    return frames_bytes > max_bytes ? absl::ResourceExhaustedError("too large") : absl::OkStatus();
+  }
+  Confirmation Append(const std::vector<HubEventPtr>& events) override {
+    std::string kinds;
+    for (const auto& e : events) {
+      const auto& event = *e->without_world;
+      kinds += event.has_replay_start() ? "S" : event.has_replay_chunk() ? absl::StrCat(event.replay_chunk().chunk_index()) : "E";
+      // The journal gets the lean start: worlds live in their own bucket.
+      if (event.has_replay_start()) EXPECT_TRUE(event.replay_start().world_json().empty());
+    }
+    appended.push_back(kinds);
+    absl::StatusOr<bool> answer = next_answer;
+    next_answer = false;
+    return [answer] { return answer; };
+  }
+
+  size_t max_bytes = 1 << 20;
+  absl::StatusOr<bool> next_answer = false;
+  std::vector<std::string> appended;
+};
+
+class ReplayHubJournalTest : public ReplayHubTest {
+ protected:
+  void SetUp() override {
+    HubOptions options;
+    options.journal = journal_;
+    MakeHub(options);
+  }
+  std::shared_ptr<FakeJournal> journal_ = std::make_shared<FakeJournal>();
+};
+
+TEST_F(ReplayHubJournalTest, EachChunkAppendsItsEventsInOrder) {
+  ASSERT_TRUE(hub_->Publish(Chunk("r", 0, 2)).ok());
+  ASSERT_TRUE(hub_->Publish(Chunk("r", 1, 2)).ok());
+  EXPECT_EQ(journal_->appended, (std::vector<std::string>{"S0", "1E"}));
+}
+
+TEST_F(ReplayHubJournalTest, AChunkTheJournalHadIsADuplicate) {
+  // Another core stored chunk 0 already: the journal says so, the ack too.
+  journal_->next_answer = true;
+  auto result = hub_->Publish(Chunk("r", 0, 2));
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->duplicate);
+}
+
+TEST_F(ReplayHubJournalTest, AFailedJournalRefusesThePushAndTheRetryWritesAgain) {
+  journal_->next_answer = absl::UnavailableError("no quorum");
+  auto failed = hub_->Publish(Chunk("r", 0, 2));
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  auto retried = hub_->Publish(Chunk("r", 0, 2));
+  ASSERT_TRUE(retried.ok());
+  EXPECT_FALSE(retried->duplicate);
+  EXPECT_EQ(journal_->appended, (std::vector<std::string>{"S0", "S0"}));
+}
+
+TEST_F(ReplayHubJournalTest, AChunkTooLargeForTheJournalIsRefusedBeforeAnyEvent) {
+  journal_->max_bytes = 16;
+  auto sub = hub_->Subscribe({});
+  EXPECT_EQ(hub_->Publish(Chunk("r", 0, 2, 100)).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(journal_->appended.empty());
+  EXPECT_EQ(Kinds(Drain(*sub)), "");
+}
+
+}  // namespace
+}  // namespace echelon::replay

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "common/gzip.h"
+#include "protocol/world_hash.h"
 
 namespace echelon::world {
 namespace {
@@ -72,6 +75,51 @@ TEST(WorldStoreTest, AnEvictedWorldStaysAliveForItsHolders) {
   EXPECT_FALSE(store.Has(a));
   EXPECT_EQ(held->hash(), a);
   EXPECT_FALSE(held->json().empty());
+}
+
+}  // namespace
+}  // namespace echelon::world
+
+namespace echelon::world {
+namespace {
+
+// Two cores' stores over one shared map, as the NATS bucket makes them.
+TEST(WorldStoreTest, SharedWorldsReachEveryStore) {
+  auto shared_map = std::make_shared<std::map<std::string, std::string>>();
+  SharedWorlds shared{
+      .save = [shared_map](const std::string& hash, const std::string& json) {
+        (*shared_map)[hash] = json;
+        return absl::OkStatus();
+      },
+      .load = [shared_map](const std::string& hash) -> absl::StatusOr<std::string> {
+        auto it = shared_map->find(hash);
+        if (it == shared_map->end()) return absl::NotFoundError("no such world");
+        return it->second;
+      }};
+  WorldStore a({.shared = shared});
+  WorldStore b({.shared = shared});
+  auto put = a.Put(World(7), "");
+  ASSERT_TRUE(put.ok());
+  EXPECT_TRUE(b.Has(put->hash));
+  auto got = b.Get(put->hash);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)->json(), (*a.Get(put->hash))->json());
+  EXPECT_EQ(b.Get("0123456789abcdef").status().code(), absl::StatusCode::kNotFound);
+  // A damaged shared value is refused, not served.
+  (*shared_map)[put->hash] = World(8);
+  WorldStore c({.shared = shared});
+  EXPECT_EQ(c.Get(put->hash).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(WorldStoreTest, AWorldTheSharedStoreRefusedIsNotKept) {
+  SharedWorlds shared{.save = [](const std::string&, const std::string&) { return absl::UnavailableError("down"); },
+                      .load = [](const std::string&) -> absl::StatusOr<std::string> {
+                        return absl::NotFoundError("none");
+                      }};
+  WorldStore store({.shared = shared});
+  auto put = store.Put(World(3), "");
+  EXPECT_EQ(put.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(store.Has(*ComputeWorldHash(World(3))));
 }
 
 }  // namespace
