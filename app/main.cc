@@ -3,6 +3,7 @@
 // Runs with embedded defaults; SIGINT/SIGTERM end every stream and exit 0.
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <memory>
@@ -52,6 +53,12 @@ echelon::gateway::GatewayOptions GatewayOptionsFrom(const Config& c) {
   o.max_decompressed_bytes = static_cast<size_t>(c.max_decompressed_mb) * kMiB;
   o.view_token = c.view_token;
   o.viewer_dir = c.viewer_dir;
+  o.connections.max_connections = c.max_connections;
+  o.connections.max_connections_per_ip = c.max_connections_per_ip;
+  o.connections.header_timeout = absl::Seconds(c.header_timeout_s);
+  o.connections.workers = c.http_workers;
+  o.connections.request.body_grace = absl::Seconds(c.header_timeout_s);
+  o.connections.request.body_min_rate = static_cast<size_t>(c.body_min_rate_kb) * 1024;
   return o;
 }
 
@@ -72,6 +79,15 @@ void KeepBigBuffersOutOfTheHeap() {
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
   mallopt(M_ARENA_MAX, 4);
+}
+
+// Every connection and viewer is a file descriptor: the soft limit (often
+// 1024) would refuse the 1,025th, so it is raised to the hard limit.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("cannot raise the open file limit");
 }
 
 // Blocks SIGINT/SIGTERM in every thread (threads inherit the mask), so that
@@ -99,6 +115,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("echelon"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   const sigset_t signals = BlockShutdownSignals();
+  RaiseOpenFileLimit();
 
   std::unique_ptr<echelon::OneProcessServer> one_process;
   std::unique_ptr<echelon::gateway::Gateway> gateway_alone;

@@ -36,6 +36,14 @@ void PrometheusText::Gauge(std::string_view name, std::string_view help, double 
   Sample(name, "", value);
 }
 
+void PrometheusText::LabeledCounters(std::string_view name, std::string_view help, std::string_view label,
+                                     const std::vector<std::pair<std::string, double>>& values) {
+  Header(name, help, "counter");
+  for (const auto& [key, value] : values) {
+    Sample(name, std::string("{").append(label).append("=\"").append(key).append("\"}"), value);
+  }
+}
+
 void PrometheusText::Histogram(std::string_view name, std::string_view help,
                                const std::vector<double>& bounds,
                                const std::vector<uint64_t>& cumulative_counts, uint64_t count,

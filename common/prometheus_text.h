@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace echelon {
@@ -18,6 +19,9 @@ class PrometheusText {
  public:
   void Counter(std::string_view name, std::string_view help, double value);
   void Gauge(std::string_view name, std::string_view help, double value);
+  // One counter family with one label: name{label="key"} value, per pair.
+  void LabeledCounters(std::string_view name, std::string_view help, std::string_view label,
+                       const std::vector<std::pair<std::string, double>>& values);
   // Cumulative buckets: `counts[i]` observations were <= `bounds[i]`;
   // `count` and `sum` over all observations.
   void Histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,

@@ -24,10 +24,12 @@
 #include "absl/time/time.h"
 #include "echelon/replay/v1/nav.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
+#include "gateway/connection_front.h"
 #include "gateway/latency_histogram.h"
 #include "protocol/replay_link.h"
 #include "gateway/request_body.h"
 #include "gateway/sse_hub.h"
+#include "gateway/sse_writer.h"
 #include "gateway/viewer_assets.h"
 
 namespace echelon::gateway {
@@ -43,6 +45,11 @@ struct GatewayOptions {
   std::string push_token;
   std::string view_token;
   std::string viewer_dir;  // empty: the embedded viewer
+  // Connections go through the connection front (connection_front.h) and
+  // /events streams to the SseWriter; false: plain cpp-httplib listening,
+  // where every connection and viewer holds a worker (what TLS falls back to).
+  bool connection_front = true;
+  ConnectionFrontOptions connections;
   // The in-process core's /metrics section; unset for a gateway alone.
   std::function<std::string()> core_metrics;
 };
@@ -72,6 +79,10 @@ class Gateway {
   void RegisterViewerRoutes();
   void RegisterMetricsRoutes();
   void RegisterMethodGuards();
+  // Unregisters a viewer whose stream ended, and logs it.
+  void ViewerLeft(const std::shared_ptr<SseClient>& client);
+  // Moves an /events stream off the worker to the SseWriter.
+  void StreamFromWriter(HttpConnection& connection, std::shared_ptr<SseClient> client);
 
   BodyLimits body_limits() const { return {options_.max_body_bytes, options_.max_decompressed_bytes}; }
   // A ClientContext with the deadline and the caller's credentials.
@@ -93,6 +104,9 @@ class Gateway {
   std::atomic<uint64_t> pushes_rejected_ = 0;
   httplib::Server http_;
   int port_ = 0;
+  // Declared after http_: destroyed first, they use it.
+  std::unique_ptr<SseWriter> sse_writer_;
+  std::unique_ptr<ConnectionFront> front_;
 };
 
 }  // namespace echelon::gateway

@@ -141,9 +141,14 @@ void SseHub::Fanout(protocol::SharedEvent event) {
   for (const auto& client : clients_) {
     const bool omit = client->omit_world();
     const SseBytes& bytes = omit ? without_world : with_world;
-    if (client->outbox().Push(bytes, omit ? without_world_size : with_world_size, id) ==
-        PushResult::kOverflowed) {
-      client->MarkDroppedAsSlow();
+    switch (client->outbox().Push(bytes, omit ? without_world_size : with_world_size, id)) {
+      case PushResult::kOverflowed:
+        client->MarkDroppedAsSlow();
+        client->Wake();
+        break;
+      case PushResult::kWokeIdleConsumer: client->Wake(); break;
+      case PushResult::kQueued:
+      case PushResult::kClosed: break;
     }
   }
 }
