@@ -45,6 +45,10 @@ ConfigResult ParseConfig(int argc, char** argv) {
   app.add_option("--http-workers", c.http_workers, "Threads serving HTTP requests (not idle connections or viewers)")
       ->envname("ECHELON_HTTP_WORKERS")->capture_default_str()->check(CLI::Range(2, 4096));
 
+  app.add_option("--push-idle-timeout", c.push_idle_timeout_s,
+                 "Seconds a gRPC PushChunks stream may send no chunk before it is closed")
+      ->envname("ECHELON_PUSH_IDLE_TIMEOUT_S")->capture_default_str()->check(CLI::Range(0.5, 86400.0));
+
   app.add_option("--world-cache-max", c.world_cache_max, "Worlds kept (LRU)")
       ->envname("ECHELON_WORLD_CACHE_MAX")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   app.add_option("--world-cache-mb", c.world_cache_mb, "Total size of the worlds kept (MB)")

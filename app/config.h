@@ -35,6 +35,7 @@ struct Config {
   double header_timeout_s = 10.0;
   int body_min_rate_kb = 32;
   int http_workers = 32;
+  double push_idle_timeout_s = 30.0;
 
   int max_body_mb = 64;
   int max_decompressed_mb = 256;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/config.h"
 #include "app/one_process.h"
+#include "common/grpc_channel_args.h"
 #include "gateway/gateway.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -35,6 +36,7 @@ echelon::CoreOptions CoreOptionsFrom(const Config& c) {
   o.nav.capacity = c.nav_cache_max;
   o.push_token = c.push_token;
   o.view_token = c.view_token;
+  o.push_idle_timeout = absl::Seconds(c.push_idle_timeout_s);
   return o;
 }
 
@@ -66,6 +68,7 @@ std::shared_ptr<grpc::Channel> RemoteCoreChannel(const Config& c) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
+  echelon::SetFastReconnect(args);
   return grpc::CreateCustomChannel(c.core, grpc::InsecureChannelCredentials(), args);
 }
 

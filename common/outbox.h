@@ -112,6 +112,17 @@ class Outbox {
     last_pop_ = absl::Now();
   }
 
+  // The producer-independent check of the stall rule, for a timer: closes
+  // the outbox when an event has waited longer than max_wait without the
+  // consumer taking anything meanwhile. True when it closed it.
+  bool CloseIfStalled() {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || items_.empty()) return false;
+    if (absl::Now() - std::max(items_.front().queued_at, last_pop_) <= limits_.max_wait) return false;
+    CloseLocked("did not take an event within the broadcast timeout");
+    return true;
+  }
+
   void Close(std::string reason) {
     absl::MutexLock lock(&mu_);
     CloseLocked(std::move(reason));

@@ -129,6 +129,7 @@ void HttpConnection::AnswerBodyTooSlow() {
                    " plus one second per ", deadlines_.body_min_rate, " bytes"));
   // Best effort: the client may not be reading either.
   (void)::send(socket_->fd(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(socket_->fd(), SHUT_WR);  // the answer, then EOF
   broken_ = true;
   discard_writes_ = true;
 }

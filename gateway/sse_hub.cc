@@ -84,7 +84,8 @@ void SseHub::RunUpstream() {
     ReadUpstream();
     if (absl::Now() - started > absl::Seconds(5)) backoff = absl::Milliseconds(100);
     if (stopping_.WaitForNotificationWithTimeout(backoff)) break;
-    backoff = std::min(backoff * 2, absl::Seconds(2));
+    // Short: a restarted core must be found within half a second.
+    backoff = std::min(backoff * 2, absl::Milliseconds(400));
   }
 }
 

@@ -1,6 +1,8 @@
 #include "gateway/sse_writer.h"
 
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,6 +33,10 @@ struct SseWriter::Stream {
   absl::Time last_progress;
   // When something other than a keepalive was last queued.
   absl::Time last_write;
+  // Bytes in the kernel's send queue at the last sweep: when it shrinks, the
+  // viewer is taking bytes even if the socket is not yet writable again
+  // (epoll reports that only once a third of the buffer is free).
+  int last_unsent = 0;
 };
 
 SseWriter::SseWriter(SseWriterOptions options, OnClose on_close)
@@ -133,6 +139,7 @@ void SseWriter::AdoptPending() {
   }
   for (Adoption& adoption : adoptions) {
     const int fd = adoption.socket->fd();
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.socket_send_buffer, sizeof(options_.socket_send_buffer));
     auto stream = std::make_unique<Stream>();
     stream->socket = std::move(adoption.socket);
     stream->client = std::move(adoption.client);
@@ -228,6 +235,14 @@ void SseWriter::Sweep() {
   std::vector<int> stalled;
   std::vector<Stream*> idle;
   for (auto& [fd, stream] : streams_) {
+    int unsent = 0;
+    if (::ioctl(fd, SIOCOUTQ, &unsent) == 0) {
+      if (unsent < stream->last_unsent) {
+        stream->last_progress = now;
+        stream->client->outbox().NoteProgress();
+      }
+      stream->last_unsent = unsent;
+    }
     if (!stream->pending.empty()) {
       if (now - stream->last_progress > options_.stall_timeout) stalled.push_back(fd);
     } else if (now - stream->last_write >= options_.keepalive) {

@@ -11,7 +11,9 @@
 //
 // The drop rule: a viewer is dropped only when it takes NO bytes for the
 // broadcast timeout while it has bytes pending (checked on every sweep, every
-// quarter of the timeout), or when its queue exceeds --sse-queue-mb. A slow
+// quarter of the timeout: bytes taken are seen as our writes succeeding or
+// the kernel's send queue shrinking), or when its queue exceeds
+// --sse-queue-mb. A slow
 // viewer that keeps taking bytes stays connected, however long one event
 // takes to reach it.
 //
@@ -41,6 +43,11 @@ struct SseWriterOptions {
   absl::Duration stall_timeout = absl::Seconds(1);
   // Silence after which a keepalive comment is sent.
   absl::Duration keepalive = absl::Seconds(15);
+  // Each viewer's kernel send buffer (Linux doubles it). Fixed rather than
+  // autotuned (up to 4 MB each): a thousand viewers must not pin gigabytes
+  // of kernel memory, and the drop rule should see a stall within a fraction
+  // of a second of bytes, not megabytes later.
+  int socket_send_buffer = 256 << 10;
 };
 
 class SseWriter {
