@@ -126,6 +126,7 @@ struct ConnectionFront::Parked {
   std::unique_ptr<OwnedSocket> socket;
   std::string buffer;
   bool idle = false;  // between requests, nothing received yet
+  bool lingering = false;  // answered and shut for writing: discard, then close
   absl::Time deadline;
 };
 
@@ -273,9 +274,22 @@ void ConnectionFront::Refuse(int fd, const std::string& detail) {
   ::close(fd);
 }
 
-void ConnectionFront::Park(std::unique_ptr<OwnedSocket> socket, std::string buffered, bool between_requests) {
+constexpr absl::Duration kLingerTime = absl::Seconds(2);
+
+void ConnectionFront::Park(std::unique_ptr<OwnedSocket> socket, std::string buffered, bool between_requests,
+                           bool linger) {
   auto parked = std::make_unique<Parked>();
   const int fd = socket->fd();
+  if (linger) {
+    ::shutdown(fd, SHUT_WR);
+    parked->socket = std::move(socket);
+    parked->lingering = true;
+    parked->deadline = absl::Now() + kLingerTime;
+    parked_[fd] = std::move(parked);
+    epoll_event event{.events = EPOLLIN | EPOLLRDHUP, .data = {.fd = fd}};
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+    return;
+  }
   parked->socket = std::move(socket);
   parked->idle = between_requests && buffered.empty();
   parked->deadline = absl::Now() + (parked->idle ? options_.keepalive_idle : options_.header_timeout);
@@ -292,6 +306,14 @@ void ConnectionFront::OnReadable(int fd) {
   if (it == parked_.end()) return;
   Parked& parked = *it->second;
   char chunk[16u << 10];
+  if (parked.lingering) {
+    while (true) {
+      const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      if (n > 0 || (n < 0 && errno == EINTR)) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      return CloseParked(fd);
+    }
+  }
   while (true) {
     const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
     if (n > 0) {
@@ -334,12 +356,12 @@ void ConnectionFront::CloseParked(int fd) {
 }
 
 void ConnectionFront::ParkReturned() {
-  std::vector<std::pair<std::unique_ptr<OwnedSocket>, std::string>> returned;
+  std::vector<Returned> returned;
   {
     std::lock_guard lock(returned_mu_);
     returned.swap(returned_);
   }
-  for (auto& [socket, buffered] : returned) Park(std::move(socket), std::move(buffered), true);
+  for (Returned& r : returned) Park(std::move(r.socket), std::move(r.buffered), true, r.linger);
 }
 
 void ConnectionFront::SweepDeadlines() {
@@ -350,7 +372,9 @@ void ConnectionFront::SweepDeadlines() {
   }
   for (int fd : expired) {
     Parked& parked = *parked_[fd];
-    if (parked.idle) {
+    if (parked.lingering) {
+      // Done lingering.
+    } else if (parked.idle) {
       ++timeouts_keepalive_idle_;
     } else {
       ++timeouts_header_;
@@ -390,12 +414,16 @@ void ConnectionFront::Serve(std::unique_ptr<OwnedSocket> socket, std::string buf
   if (connection.detached()) return connection.CompleteDetach();
   // Only a connection whose request was read exactly (the handler took the
   // whole body) can carry the next one.
-  const bool reusable = ok && !connection_closed && !connection.broken() && request_bytes.has_value() &&
-                        connection.consumed() == *request_bytes && !stopping_.load();
-  if (!reusable) return;  // the connection closes with `connection`
+  const bool read_exactly = request_bytes.has_value() && connection.consumed() == *request_bytes;
+  const bool reusable = ok && !connection_closed && !connection.broken() && read_exactly && !stopping_.load();
+  // Answered before the body was read (a 413, a 401): the client may still
+  // be sending it, and closing now would reset the connection under the
+  // answer. The front reads and discards for a while first.
+  const bool linger = !reusable && ok && !connection.broken() && !read_exactly && !stopping_.load();
+  if (!reusable && !linger) return;  // the connection closes with `connection`
   {
     std::lock_guard lock(returned_mu_);
-    returned_.emplace_back(connection.ReleaseSocket(), connection.TakeBuffered());
+    returned_.push_back(Returned{connection.ReleaseSocket(), connection.TakeBuffered(), linger});
   }
   Wake();
 }

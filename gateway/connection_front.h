@@ -87,8 +87,11 @@ class ConnectionFront {
   void OnReadable(int fd);
   void ParkReturned();
   void SweepDeadlines();
-  // Starts waiting on a connection: for headers, or idle between requests.
-  void Park(std::unique_ptr<OwnedSocket> socket, std::string buffered, bool between_requests);
+  // Starts waiting on a connection: for headers, or idle between requests;
+  // or, `linger`, only reads and discards what the client still sends
+  // before closing (so that an answer sent before the whole body was read,
+  // a 413, reaches a client that is still sending).
+  void Park(std::unique_ptr<OwnedSocket> socket, std::string buffered, bool between_requests, bool linger = false);
   // Moves a parked connection whose headers are complete to the workers.
   void HandOff(int fd);
   void CloseParked(int fd);
@@ -110,7 +113,12 @@ class ConnectionFront {
   std::unordered_map<int, std::unique_ptr<Parked>> parked_;
 
   std::mutex returned_mu_;
-  std::vector<std::pair<std::unique_ptr<OwnedSocket>, std::string>> returned_;
+  struct Returned {
+    std::unique_ptr<OwnedSocket> socket;
+    std::string buffered;
+    bool linger = false;
+  };
+  std::vector<Returned> returned_;
 
   std::mutex jobs_mu_;
   std::condition_variable jobs_cv_;
