@@ -25,10 +25,30 @@ ConfigResult ParseConfig(int argc, char** argv) {
   app.add_option("--sse-keepalive", c.sse_keepalive_s, "Seconds between keepalive comments")
       ->envname("ECHELON_SSE_KEEPALIVE_S")->capture_default_str()->check(CLI::Range(1, 3600));
   app.add_option("--sse-broadcast-timeout", c.sse_broadcast_timeout_s,
-                 "Seconds a viewer may take to accept an event before it is dropped")
+                 "Seconds a viewer with bytes pending may take NO bytes at all before it is dropped; "
+                 "a viewer that keeps taking bytes stays, however slow, while its queue is within "
+                 "--sse-queue-mb")
       ->envname("ECHELON_SSE_BROADCAST_TIMEOUT_S")->capture_default_str()->check(CLI::Range(0.05, 3600.0));
   app.add_option("--sse-queue-mb", c.sse_queue_mb, "Bytes queued per viewer before it is dropped (MB)")
       ->envname("ECHELON_SSE_QUEUE_MB")->capture_default_str()->check(CLI::Range(1, 65536));
+
+  app.add_option("--max-connections", c.max_connections, "HTTP connections open at once; more get 503")
+      ->envname("ECHELON_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(16, 1000000));
+  app.add_option("--max-connections-per-ip", c.max_connections_per_ip,
+                 "HTTP connections open at once from one address; more get 503")
+      ->envname("ECHELON_MAX_CONNECTIONS_PER_IP")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--header-timeout", c.header_timeout_s,
+                 "Seconds a connection may take to send complete request headers")
+      ->envname("ECHELON_HEADER_TIMEOUT_S")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--body-min-rate-kb", c.body_min_rate_kb,
+                 "Request bodies may take the header timeout plus 1 s per this many KB; slower get 408")
+      ->envname("ECHELON_BODY_MIN_RATE_KB")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  app.add_option("--http-workers", c.http_workers, "Threads serving HTTP requests (not idle connections or viewers)")
+      ->envname("ECHELON_HTTP_WORKERS")->capture_default_str()->check(CLI::Range(2, 4096));
+
+  app.add_option("--push-idle-timeout", c.push_idle_timeout_s,
+                 "Seconds a gRPC PushChunks stream may send no chunk before it is closed")
+      ->envname("ECHELON_PUSH_IDLE_TIMEOUT_S")->capture_default_str()->check(CLI::Range(0.5, 86400.0));
 
   app.add_option("--world-cache-max", c.world_cache_max, "Worlds kept (LRU)")
       ->envname("ECHELON_WORLD_CACHE_MAX")->capture_default_str()->check(CLI::Range(1, 1 << 20));

@@ -30,6 +30,13 @@ struct Config {
   int max_chunk_count = 100000;
   int max_frames_per_chunk = 10000;
 
+  int max_connections = 10000;
+  int max_connections_per_ip = 256;
+  double header_timeout_s = 10.0;
+  int body_min_rate_kb = 32;
+  int http_workers = 32;
+  double push_idle_timeout_s = 30.0;
+
   int max_body_mb = 64;
   int max_decompressed_mb = 256;
 

@@ -3,6 +3,7 @@
 // Runs with embedded defaults; SIGINT/SIGTERM end every stream and exit 0.
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "app/one_process.h"
 #include "app/security_setup.h"
 #include "cluster/nats_replay_link.h"
+#include "common/grpc_channel_args.h"
 #include "gateway/gateway.h"
 #include "gateway/grpc_replay_link.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -40,6 +42,7 @@ echelon::CoreOptions CoreOptionsFrom(const Config& c, const echelon::SecuritySet
   o.tokens = security.tokens;
   o.tls_cert_pem = security.tls_cert_pem;
   o.tls_key_pem = security.tls_key_pem;
+  o.push_idle_timeout = absl::Seconds(c.push_idle_timeout_s);
   return o;
 }
 
@@ -69,6 +72,12 @@ echelon::gateway::GatewayOptions GatewayOptionsFrom(const Config& c, const echel
   o.gate.trust_proxy = c.trust_proxy;
   o.sessions.ttl = absl::Hours(c.session_hours);
   o.viewer_dir = c.viewer_dir;
+  o.connections.max_connections = c.max_connections;
+  o.connections.max_connections_per_ip = c.max_connections_per_ip;
+  o.connections.header_timeout = absl::Seconds(c.header_timeout_s);
+  o.connections.workers = c.http_workers;
+  o.connections.request.body_grace = absl::Seconds(c.header_timeout_s);
+  o.connections.request.body_min_rate = static_cast<size_t>(c.body_min_rate_kb) * 1024;
   return o;
 }
 
@@ -76,6 +85,7 @@ std::shared_ptr<grpc::Channel> RemoteCoreChannel(const std::string& target, cons
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
+  echelon::SetFastReconnect(args);
   // With --tls-ca the core must present a certificate that CA signed.
   grpc::SslCredentialsOptions roots;
   roots.pem_root_certs = security.tls_ca_pem;
@@ -103,6 +113,15 @@ void KeepBigBuffersOutOfTheHeap() {
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
   mallopt(M_ARENA_MAX, 4);
+}
+
+// Every connection and viewer is a file descriptor: the soft limit (often
+// 1024) would refuse the 1,025th, so it is raised to the hard limit.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("cannot raise the open file limit");
 }
 
 // Blocks SIGINT/SIGTERM (shut down) and SIGHUP (reload the tokens) in every
@@ -147,6 +166,7 @@ int main(int argc, char** argv) {
     }
     nats = *std::move(connected);
   }
+  RaiseOpenFileLimit();
 
   std::unique_ptr<echelon::OneProcessServer> one_process;
   std::unique_ptr<echelon::gateway::Gateway> gateway_alone;

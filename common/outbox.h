@@ -103,6 +103,26 @@ class Outbox {
     return PopLocked();
   }
 
+  // For a consumer that pops an item and then writes it out slowly (a big
+  // event to a slow socket): each time it makes progress it says so, and the
+  // broadcast timeout counts from then. A consumer that keeps taking bytes is
+  // never stalled, however long one event takes.
+  void NoteProgress() {
+    absl::MutexLock lock(&mu_);
+    last_pop_ = absl::Now();
+  }
+
+  // The producer-independent check of the stall rule, for a timer: closes
+  // the outbox when an event has waited longer than max_wait without the
+  // consumer taking anything meanwhile. True when it closed it.
+  bool CloseIfStalled() {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || items_.empty()) return false;
+    if (absl::Now() - std::max(items_.front().queued_at, last_pop_) <= limits_.max_wait) return false;
+    CloseLocked("did not take an event within the broadcast timeout");
+    return true;
+  }
+
   void Close(std::string reason) {
     absl::MutexLock lock(&mu_);
     CloseLocked(std::move(reason));
@@ -143,9 +163,9 @@ class Outbox {
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool consumer_idle_ ABSL_GUARDED_BY(mu_) = true;
-  // A consumer that keeps taking events is not stalled, however far behind
-  // it is (its bytes are bounded by max_bytes); one that took nothing for
-  // max_wait while an event waited is.
+  // A consumer that keeps taking events (or bytes, NoteProgress) is not
+  // stalled, however far behind it is (its bytes are bounded by max_bytes);
+  // one that took nothing for max_wait while an event waited is.
   absl::Time last_pop_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::string close_reason_ ABSL_GUARDED_BY(mu_);

@@ -85,6 +85,17 @@ void Gateway::ConfigureServer() {
   http_.set_write_timeout(write_timeout);
   http_.set_keep_alive_timeout(5);
   http_.set_tcp_nodelay(true);
+  // The front speaks plain TCP; under TLS cpp-httplib's SSLServer listens itself
+  // (docs/architecture.md, "Connections").
+  if (options_.connection_front && !UsesTls(options_)) {
+    sse_writer_ = std::make_unique<SseWriter>(
+        SseWriterOptions{.stall_timeout = options_.sse.client_limits.max_wait, .keepalive = options_.keepalive},
+        [this](const std::shared_ptr<SseClient>& client) { ViewerLeft(client); });
+    front_ = std::make_unique<ConnectionFront>(
+        options_.connections, [this](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+          return ProcessOneRequest(http_, stream, close_connection, connection_closed);
+        });
+  }
 
   http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
@@ -149,7 +160,12 @@ absl::Status Gateway::Bind() {
         "cannot serve HTTPS with --tls-cert ", options_.tls_cert_file, " and --tls-key ", options_.tls_key_file,
         ": a file is unreadable or not PEM, or the key does not belong to the certificate"));
   }
-  if (options_.port == 0) {
+  if (front_) {
+    absl::StatusOr<int> port = front_->Bind(options_.host, options_.port);
+    if (!port.ok()) return port.status();
+    port_ = *port;
+    sse_writer_->Start();
+  } else if (options_.port == 0) {
     port_ = http_.bind_to_any_port(options_.host);
   } else {
     port_ = http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
@@ -163,12 +179,17 @@ absl::Status Gateway::Bind() {
   return absl::OkStatus();
 }
 
-void Gateway::Serve() { http_.listen_after_bind(); }
+void Gateway::Serve() {
+  if (front_) return front_->Serve();
+  http_.listen_after_bind();
+}
 
 void Gateway::Stop() {
   // Closing the viewers' outboxes first lets their workers return, so that
   // stop() can join the pool without waiting for keepalive timeouts.
   sse_->Stop();
+  if (sse_writer_) sse_writer_->Stop();
+  if (front_) front_->Stop();
   http_.stop();
 }
 

@@ -27,12 +27,14 @@
 #include "echelon/replay/v1/nav.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
 #include "gateway/failure_limiter.h"
+#include "gateway/connection_front.h"
 #include "gateway/latency_histogram.h"
 #include "protocol/replay_link.h"
 #include "gateway/request_body.h"
 #include "gateway/request_gate.h"
 #include "gateway/session_store.h"
 #include "gateway/sse_hub.h"
+#include "gateway/sse_writer.h"
 #include "gateway/viewer_assets.h"
 
 namespace echelon::gateway {
@@ -61,6 +63,11 @@ struct GatewayOptions {
   SessionStoreOptions sessions;
   FailureLimiterOptions auth_failures;
   std::string viewer_dir;  // empty: the embedded viewer
+  // Connections go through the connection front (connection_front.h) and
+  // /events streams to the SseWriter; false: plain cpp-httplib listening,
+  // where every connection and viewer holds a worker (what TLS falls back to).
+  bool connection_front = true;
+  ConnectionFrontOptions connections;
   // The in-process core's /metrics section; unset for a gateway alone.
   std::function<std::string()> core_metrics;
 };
@@ -100,6 +107,10 @@ class Gateway {
   void RegisterSessionRoutes();
   // Host/Origin gate before routing, security headers after (access_routes.cc).
   void InstallRequestGate();
+  // Unregisters a viewer whose stream ended, and logs it.
+  void ViewerLeft(const std::shared_ptr<SseClient>& client);
+  // Moves an /events stream off the worker to the SseWriter.
+  void StreamFromWriter(HttpConnection& connection, std::shared_ptr<SseClient> client);
 
   BodyLimits body_limits() const { return {options_.max_body_bytes, options_.max_decompressed_bytes}; }
   // A ClientContext with the deadline and the caller's credentials.
@@ -138,6 +149,9 @@ class Gateway {
   std::unique_ptr<httplib::Server> server_;
   httplib::Server& http_;
   int port_ = 0;
+  // Declared after http_: destroyed first, they use it.
+  std::unique_ptr<SseWriter> sse_writer_;
+  std::unique_ptr<ConnectionFront> front_;
 };
 
 }  // namespace echelon::gateway

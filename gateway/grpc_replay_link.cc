@@ -14,6 +14,10 @@ class GrpcEventStream final : public protocol::EventStream {
   GrpcEventStream(v1::ReplayService::Stub& stub, const v1::SubscribeRequest& request,
                   std::string_view authorization) {
     AddAuthorizationMetadata(context_, authorization);
+    // The gateway's live subscription waits for a core that is down or
+    // restarting instead of failing at once: it starts the moment the channel
+    // reconnects (grpc_channel_args.h). A viewer's catch-up must not wait.
+    if (!request.backlog_only()) context_.set_wait_for_ready(true);
     reader_ = stub.Subscribe(&context_, request);
   }
 

@@ -18,6 +18,23 @@ void Gateway::RegisterMetricsRoutes() {
     out.Counter("echelon_sse_bytes_sent_total", "Bytes written to viewers", sse.bytes_sent);
     out.Gauge("echelon_core_connected", "Whether the gateway's core subscription is up",
               sse.upstream_connected ? 1 : 0);
+    if (front_) {
+      const ConnectionFrontStats c = front_->stats();
+      out.Gauge("echelon_http_connections_open", "HTTP connections open (waiting, served or streaming)", c.open);
+      out.Counter("echelon_http_connections_accepted_total", "HTTP connections accepted", c.accepted);
+      out.LabeledCounter("echelon_http_connections_refused_total", "HTTP connections refused at accept", "reason",
+                          {{"max_connections", c.refused_max_connections},
+                           {"max_connections_per_ip", c.refused_per_ip},
+                           {"out_of_descriptors", c.refused_no_descriptors}});
+      out.LabeledCounter("echelon_http_timeouts_total", "HTTP connections closed by a deadline", "kind",
+                          {{"header", c.timeouts_header},
+                           {"keepalive_idle", c.timeouts_keepalive_idle},
+                           {"body_rate", c.timeouts_body_rate},
+                           {"write_stall", c.timeouts_write_stall},
+                           {"sse_stall", sse_writer_->stalled_drops()}});
+      out.Counter("echelon_http_requests_total", "HTTP requests served by the workers", c.requests);
+      out.Gauge("echelon_http_busy_workers", "HTTP workers serving a request", c.busy_workers);
+    }
     out.Counter("echelon_pushes_total", "HTTP pushes accepted", pushes_accepted_.load());
     out.Counter("echelon_pushes_rejected_total", "HTTP pushes rejected", pushes_rejected_.load());
     push_latency_.Render(out, "echelon_push_latency_seconds", "HTTP push latency, body read to answer");

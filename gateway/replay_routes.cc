@@ -107,6 +107,9 @@ void Gateway::RegisterReplayRoutes() {
     }
     spdlog::info("viewer {} connected from {} ({} viewers)", (*client)->serial(), req.remote_addr,
                  sse_->client_count());
+    if (HttpConnection* connection = HttpConnection::Current(); connection != nullptr && sse_writer_) {
+      return StreamFromWriter(*connection, *std::move(client));
+    }
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
     const absl::Duration keepalive = options_.keepalive;
@@ -121,14 +124,37 @@ void Gateway::RegisterReplayRoutes() {
         [client = *client, keepalive](size_t, httplib::DataSink& sink) {
           return client->WriteNext(sink, keepalive);
         },
-        [this, client = *client](bool) {
-          sse_->Leave(client);
-          spdlog::info("viewer {} disconnected ({} viewers, {:.1f} MB sent{})", client->serial(),
-                       sse_->client_count(), client->bytes_sent() / 1e6,
-                       client->outbox().close_reason().empty()
-                           ? std::string()
-                           : absl::StrCat(": ", client->outbox().close_reason()));
-        });
+        [this, client = *client](bool) { ViewerLeft(client); });
+  });
+}
+
+void Gateway::ViewerLeft(const std::shared_ptr<SseClient>& client) {
+  sse_->Leave(client);
+  const std::string reason = client->outbox().close_reason();
+  spdlog::info("viewer {} disconnected ({} viewers, {:.1f} MB sent{})", client->serial(), sse_->client_count(),
+               client->bytes_sent() / 1e6, reason.empty() ? std::string() : absl::StrCat(": ", reason));
+}
+
+void Gateway::StreamFromWriter(HttpConnection& connection, std::shared_ptr<SseClient> client) {
+  // The writer sends the answer itself: the head, the greeting (which tells
+  // EventSource how soon to reconnect), the catch-up, then live events. The
+  // catch-up is read here, on the worker, from the core's retained events.
+  static const std::string kHead =
+      "HTTP/1.1 200 OK\r\n"
+      "Content-Type: text/event-stream\r\n"
+      "Cache-Control: no-cache\r\n"
+      "X-Accel-Buffering: no\r\n"
+      "Transfer-Encoding: chunked\r\n"
+      "Connection: keep-alive\r\n\r\n";
+  std::deque<SseBytes> first;
+  auto head = std::make_shared<SseFrame>();
+  head->head = kHead;
+  first.push_back(std::move(head));
+  first.push_back(std::make_shared<const SseFrame>(HttpChunk(kSseGreeting)));
+  for (SseBytes& frame : client->TakeCatchUp()) first.push_back(std::move(frame));
+  connection.Detach([this, client = std::move(client), first = std::move(first)](
+                        std::unique_ptr<OwnedSocket> socket) mutable {
+    sse_writer_->Adopt(std::move(socket), std::move(client), std::move(first));
   });
 }
 

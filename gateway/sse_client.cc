@@ -27,7 +27,7 @@ bool SseClient::WriteNext(httplib::DataSink& sink, absl::Duration keepalive) {
     // Tells EventSource how soon to reconnect, and flushes the headers now
     // so the browser sees the connection open before the first event.
     greeted_ = true;
-    static const SseFrame kGreeting = HttpChunk("retry: 1000\n: connected\n\n");
+    static const SseFrame kGreeting = HttpChunk(kSseGreeting);
     return Write(sink, kGreeting);
   }
   if (catching_up_ != nullptr && WriteCatchUpEvent(sink)) return !outbox_.closed();
@@ -89,9 +89,47 @@ bool SseClient::Write(httplib::DataSink& sink, const SseFrame& chunk) {
 
 void SseClient::Close(const std::string& reason) {
   outbox_.Close(reason);
-  absl::MutexLock lock(&catch_up_mu_);
-  closed_ = true;
-  if (catch_up_ != nullptr) catch_up_->Cancel();
+  {
+    absl::MutexLock lock(&catch_up_mu_);
+    closed_ = true;
+    if (catch_up_ != nullptr) catch_up_->Cancel();
+  }
+  Wake();
+}
+
+std::deque<SseBytes> SseClient::TakeCatchUp() {
+  std::deque<SseBytes> frames;
+  if (catching_up_ == nullptr) return frames;
+  protocol::SharedEvent event;
+  while (catching_up_->Next(&event)) {
+    last_sent_id_ = event->id();
+    frames.push_back(EncodeSseChunk(std::move(event)));
+  }
+  const absl::Status status = catching_up_->Finish();
+  if (!status.ok() && status.code() != absl::StatusCode::kCancelled) {
+    spdlog::warn("viewer {}: catch-up from the core failed: {}", serial_, std::string(status.message()));
+  }
+  catching_up_ = nullptr;
+  return frames;
+}
+
+std::optional<SseBytes> SseClient::NextLive() {
+  while (std::optional<Outbox<SseFrame>::Item> item = outbox_.PopOrIdle()) {
+    if (item->id <= last_sent_id_) continue;  // already sent during catch-up
+    last_sent_id_ = item->id;
+    return std::move(item->value);
+  }
+  return std::nullopt;
+}
+
+void SseClient::SetWaker(std::function<void()> waker) {
+  absl::MutexLock lock(&waker_mu_);
+  waker_ = std::move(waker);
+}
+
+void SseClient::Wake() {
+  absl::MutexLock lock(&waker_mu_);
+  if (waker_) waker_();
 }
 
 }  // namespace echelon::gateway

@@ -1,11 +1,13 @@
 // SseClient: one browser's /events stream.
 //
 // Ownership: shared by the SseHub (which queues live events into its outbox
-// from the upstream thread) and the HTTP worker thread serving the
-// connection (the only thread that writes to the socket, and the only one
-// that reads the catch-up stream and touches last_sent_id_). Close() may come
-// from any thread: catch_up_mu_ makes cancelling the catch-up stream safe
-// while the worker is starting it.
+// from the upstream thread) and the one thread that writes the stream: the
+// SseWriter's thread (sse_writer.h; it reads the catch-up in the request's
+// worker, TakeCatchUp, before taking the client over), or, when the request
+// did not come through the connection front (TLS), the HTTP worker serving
+// it (WriteNext). That thread alone reads the catch-up stream and touches
+// last_sent_id_. Close() and Wake() may come from any thread: catch_up_mu_
+// makes cancelling the catch-up stream safe while it is being started.
 //
 // A viewer first gets its catch-up events (a backlog-only Subscribe on the
 // core: the current replay's start and retained chunks, or what it missed
@@ -17,7 +19,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/outbox.h"
@@ -51,6 +56,19 @@ class SseClient {
   // Ends the stream from another thread (shutdown, hub closing).
   void Close(const std::string& reason);
 
+  // For the SseWriter: the whole catch-up as frames, read now (from the
+  // core's retained events: in-process these are shared, not copied).
+  std::deque<SseBytes> TakeCatchUp();
+  // The next live event not already sent during the catch-up, or nullopt
+  // when the outbox is empty (the next Push() then wakes the consumer) or
+  // closed.
+  std::optional<SseBytes> NextLive();
+  void CountSent(size_t sse_bytes) { bytes_sent_.fetch_add(sse_bytes, std::memory_order_relaxed); }
+  // The SseWriter's callback for "something to do" (a live event after an
+  // empty outbox, or the outbox closed); Wake() runs it from any thread.
+  void SetWaker(std::function<void()> waker);
+  void Wake();
+
   uint64_t bytes_sent() const { return bytes_sent_.load(std::memory_order_relaxed); }
   // True when the stream ended because the viewer stopped taking data: its
   // outbox overflowed, or a socket write timed out.
@@ -73,6 +91,8 @@ class SseClient {
   absl::Mutex catch_up_mu_;
   std::unique_ptr<protocol::EventStream> catch_up_ ABSL_GUARDED_BY(catch_up_mu_);
   bool closed_ ABSL_GUARDED_BY(catch_up_mu_) = false;
+  absl::Mutex waker_mu_;
+  std::function<void()> waker_ ABSL_GUARDED_BY(waker_mu_);
   // Worker-thread state.
   protocol::EventStream* catching_up_ = nullptr;  // catch_up_ until it has ended
   bool greeted_ = false;

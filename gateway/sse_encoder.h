@@ -47,6 +47,10 @@ SseBytes EncodeSseChunk(std::shared_ptr<const echelon::replay::v1::ReplayEvent> 
 // Any SSE text (the greeting, a keepalive) as one HTTP chunk.
 SseFrame HttpChunk(std::string_view sse);
 
+// The first SSE text of every stream: tells EventSource how soon to
+// reconnect, and shows the stream open before the first event.
+inline constexpr std::string_view kSseGreeting = "retry: 1000\n: connected\n\n";
+
 // `: keepalive <unix-seconds>` comment frame.
 std::string SseKeepalive();
 

@@ -84,7 +84,8 @@ void SseHub::RunUpstream() {
     ReadUpstream();
     if (absl::Now() - started > absl::Seconds(5)) backoff = absl::Milliseconds(100);
     if (stopping_.WaitForNotificationWithTimeout(backoff)) break;
-    backoff = std::min(backoff * 2, absl::Seconds(2));
+    // Short: a restarted core must be found within half a second.
+    backoff = std::min(backoff * 2, absl::Milliseconds(400));
   }
 }
 
@@ -141,9 +142,14 @@ void SseHub::Fanout(protocol::SharedEvent event) {
   for (const auto& client : clients_) {
     const bool omit = client->omit_world();
     const SseBytes& bytes = omit ? without_world : with_world;
-    if (client->outbox().Push(bytes, omit ? without_world_size : with_world_size, id) ==
-        PushResult::kOverflowed) {
-      client->MarkDroppedAsSlow();
+    switch (client->outbox().Push(bytes, omit ? without_world_size : with_world_size, id)) {
+      case PushResult::kOverflowed:
+        client->MarkDroppedAsSlow();
+        client->Wake();
+        break;
+      case PushResult::kWokeIdleConsumer: client->Wake(); break;
+      case PushResult::kQueued:
+      case PushResult::kClosed: break;
     }
   }
 }

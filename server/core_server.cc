@@ -65,7 +65,10 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   core->nav_ = std::make_shared<nav::NavCache>(NavWorldSource(*worlds), core->options_.nav);
 
   core->services_.push_back(std::make_unique<world::WorldServiceImpl>(*worlds, *core->auth_));
-  core->services_.push_back(std::make_unique<replay::ReplayServiceImpl>(*core->hub_, *core->auth_));
+  auto replay_service =
+      std::make_unique<replay::ReplayServiceImpl>(*core->hub_, *core->auth_, core->options_.push_idle_timeout);
+  core->replay_service_ = replay_service.get();
+  core->services_.push_back(std::move(replay_service));
   core->services_.push_back(std::make_unique<nav::NavServiceImpl>(core->nav_, core->auth_.get()));
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -76,6 +79,16 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   }
   builder.SetMaxReceiveMessageSize(static_cast<int>(core->options_.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(core->options_.max_message_bytes));
+  // Abuse limits: streams per connection, keepalive enforcement (clients may
+  // not ping more often than every 10 s), dead peers found by our own pings,
+  // idle connections closed.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, core->options_.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             core->options_.min_client_ping_interval_ms);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, core->options_.keepalive_time_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, core->options_.keepalive_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, core->options_.max_connection_idle_ms);
   for (auto& service : core->services_) builder.RegisterService(service.get());
   core->server_ = builder.BuildAndStart();
   if (core->server_ == nullptr ||
@@ -118,8 +131,13 @@ void CoreServer::Shutdown(absl::Duration grace) {
 }
 
 void CoreServer::RunMaintenance() {
-  while (!stopping_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
+  // Also the timer behind the stall limits: a silent push stream or a
+  // stalled subscriber is ended within a second of its limit, whether or
+  // not anything else happens.
+  while (!stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(500))) {
     hub_->ExpireIdleReplays();
+    hub_->DropStalledSubscribers();
+    replay_service_->FinishIdlePushStreams();
   }
 }
 

@@ -19,6 +19,7 @@
 #include "server/auth_policy.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
+#include "server/replay/replay_service.h"
 #include "server/world/world_store.h"
 
 namespace echelon {
@@ -43,6 +44,14 @@ struct CoreOptions {
   // Cluster mode (--nats): every accepted event goes to the shared replay log
   // and worlds to the shared bucket, so other cores and gateways see them.
   std::shared_ptr<cluster::NatsClient> nats;
+  // A PushChunks stream that sends no chunk for this long is ended.
+  absl::Duration push_idle_timeout = absl::Seconds(30);
+  // gRPC transport limits (docs/architecture.md, "Connections").
+  int max_concurrent_streams = 128;              // per HTTP/2 connection
+  int min_client_ping_interval_ms = 10000;       // faster pings are strikes; 2 strikes: GOAWAY
+  int keepalive_time_ms = 30000;                 // the core pings idle peers this often...
+  int keepalive_timeout_ms = 10000;              // ...and closes those that do not answer
+  int max_connection_idle_ms = 10 * 60 * 1000;   // a connection without calls is closed
 };
 
 class CoreServer {
@@ -75,6 +84,7 @@ class CoreServer {
   std::unique_ptr<replay::ReplayHub> hub_;
   std::shared_ptr<nav::NavCache> nav_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  replay::ReplayServiceImpl* replay_service_ = nullptr;  // in services_
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
   absl::Notification stopping_;

@@ -92,13 +92,14 @@ absl::Status EnsureWorld(PushTransport& transport, std::string_view world_json, 
   return transport.PutWorld(world_json, hash);
 }
 
-absl::Status RepairWorld(PushTransport& transport, const PushJob& job, absl::Status failure) {
+absl::Status SendRestoringLostWorld(PushTransport& transport, const PushJob& job,
+                                    const std::function<absl::Status()>& send) {
+  const absl::Status failure = send();
   if (failure.ok() || IsRetriable(failure)) return failure;
   auto present = transport.HasWorld(job.world_hash);
   if (!present.ok() || *present) return failure;
   ECHELON_RETURN_IF_ERROR(transport.PutWorld(job.replay->world_json(), job.world_hash));
-  return absl::AbortedError(absl::StrCat("the server had lost world ", job.world_hash,
-                                         " (stored it again): ", failure.message()));
+  return send();
 }
 
 absl::StatusOr<PushResult> PushChunkByChunk(PushTransport& transport, const PushJob& job) {
@@ -117,7 +118,8 @@ absl::StatusOr<PushResult> PushChunkByChunk(PushTransport& transport, const Push
     const replay::v1::ReplayChunk chunk = job.Chunk(index);
     bool duplicate = false;
     ECHELON_RETURN_IF_ERROR(RetryWithBackoff(
-        options.retry, [&](int) { return RepairWorld(transport, job, transport.PushChunk(chunk, duplicate)); },
+        options.retry,
+        [&](int) { return SendRestoringLostWorld(transport, job, [&] { return transport.PushChunk(chunk, duplicate); }); },
         count_retry, wait));
     ++(duplicate ? result.chunks_duplicate : result.chunks_accepted);
     result.frame_bytes += static_cast<int64_t>(chunk.frames_json().size());

@@ -12,6 +12,8 @@
 //   return PushChunkByChunk(transport, job);
 #pragma once
 
+#include <functional>
+
 #include <string>
 #include <string_view>
 
@@ -61,10 +63,12 @@ class PushTransport {
 [[nodiscard]] absl::Status EnsureWorld(PushTransport& transport, std::string_view world_json,
                                        const std::string& hash);
 
-// After a non-retriable failure: a restarted server may simply have lost the
-// world. When it is missing, store it again and turn the failure into a
-// retriable one (Aborted); otherwise return the failure unchanged.
-[[nodiscard]] absl::Status RepairWorld(PushTransport& transport, const PushJob& job, absl::Status failure);
+// Runs `send`. When it fails for good and the cause is that the server lost
+// the world (a restarted server without its store), stores the world again
+// and runs `send` once more, within the same attempt: answering "the server
+// lost the world" does not spend a retry.
+[[nodiscard]] absl::Status SendRestoringLostWorld(PushTransport& transport, const PushJob& job,
+                                                  const std::function<absl::Status()>& send);
 
 // The acknowledged loop described above.
 [[nodiscard]] absl::StatusOr<PushResult> PushChunkByChunk(PushTransport& transport, const PushJob& job);

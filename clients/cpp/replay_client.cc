@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/cpp/push_job.h"
+#include "common/grpc_channel_args.h"
 #include "common/grpc_metadata.h"
 #include "common/grpc_status.h"
 #include "common/status_util.h"
@@ -92,10 +93,8 @@ ReplayClient::ReplayClient(const std::string& target, std::string push_token, co
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(kMaxMessageBytes);
         args.SetMaxSendMessageSize(kMaxMessageBytes);
-        // A restarted server should be found again within the retry budget,
-        // not after gRPC's default reconnect backoff of up to two minutes.
-        args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-        args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+        // A restarted server is found again within half a second.
+        SetFastReconnect(args);
         // "a:50051,b:50051": one channel over every core, failing over in order.
         absl::StatusOr<std::string> resolved = GrpcTargetFor(target);
         grpc::SslCredentialsOptions roots;
@@ -157,13 +156,12 @@ absl::StatusOr<PushResult> ReplayClient::PushStreamed(const Replay& replay, cons
   ECHELON_RETURN_IF_ERROR(RetryWithBackoff(
       options.retry,
       [&](int attempt) {
-        absl::Status status = internal::EnsureWorld(transport, replay.world_json(), job.world_hash);
-        if (status.ok()) {
+        ECHELON_RETURN_IF_ERROR(internal::EnsureWorld(transport, replay.world_json(), job.world_hash));
+        return internal::SendRestoringLostWorld(transport, job, [&] {
           grpc::ClientContext context;
           Prepare(context, options.timeout * (job.chunk_count + 1));
-          status = StreamOnce(*replay_stub_, context, job, attempt, result);
-        }
-        return internal::RepairWorld(transport, job, status);
+          return StreamOnce(*replay_stub_, context, job, attempt, result);
+        });
       },
       [&](int attempt, const absl::Status& why, absl::Duration wait) {
         ++result.retries;

@@ -298,6 +298,21 @@ void ReplayHub::ExpireIdleReplays() {
   replays_.ExpireIdle(absl::Now());
 }
 
+void ReplayHub::DropStalledSubscribers() {
+  std::vector<std::shared_ptr<Subscription>> stalled;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& subscriber : subscribers_) {
+      if (subscriber->outbox().CloseIfStalled()) stalled.push_back(subscriber);
+    }
+    subscribers_dropped_ += stalled.size();
+  }
+  for (const auto& subscriber : stalled) {
+    spdlog::warn("gRPC subscriber {} dropped: took nothing within its stall limit", subscriber->serial());
+    subscriber->NotifyReady();  // its reactor ends the stream
+  }
+}
+
 void ReplayHub::Shutdown() {
   std::vector<std::shared_ptr<Subscription>> subscribers;
   {

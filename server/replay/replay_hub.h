@@ -90,6 +90,10 @@ class ReplayHub {
   // Forgets replays idle past their timeout; called periodically.
   void ExpireIdleReplays();
 
+  // Drops the subscribers that took nothing for their stall limit while an
+  // event waited (run by a timer: a stalled subscriber goes even when
+  // nothing more is published).
+  void DropStalledSubscribers();
   // Closes every subscription and refuses further publishes.
   void Shutdown();
 

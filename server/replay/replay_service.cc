@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/grpc_status.h"
 #include "spdlog/spdlog.h"
@@ -14,13 +15,15 @@ namespace {
 // Reads a producer's chunks one at a time and publishes each before asking
 // for the next, so a producer can never have more than one chunk buffered
 // here: gRPC flow control holds the rest back on the producer's side.
-class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> {
+class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk>, public IdlePushWatch {
  public:
   // `caller`: the pushing token's name, or why it may not push.
-  PushChunksReactor(ReplayHub& hub, v1::PushSummary* summary, const absl::StatusOr<std::string>& caller)
-      : hub_(hub), summary_(summary) {
+  PushChunksReactor(ReplayServiceImpl& service, ReplayHub& hub, v1::PushSummary* summary,
+                    const absl::StatusOr<std::string>& caller)
+      : service_(service), hub_(hub), summary_(summary) {
+    service_.Watch(this);
     if (!caller.ok()) {
-      Finish(ToGrpcStatus(caller.status()));
+      FinishOnce(ToGrpcStatus(caller.status()));
       return;
     }
     caller_ = *caller;
@@ -32,22 +35,49 @@ class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> 
       spdlog::info("gRPC push stream from {} done: {} chunks ({} re-sent), {:.1f} MB", caller_,
                    summary_->chunks_accepted(), summary_->chunks_duplicate(),
                    summary_->frame_bytes() / 1e6);
-      Finish(grpc::Status::OK);
+      FinishOnce(grpc::Status::OK);
       return;
     }
     absl::StatusOr<PublishResult> result = hub_.Publish(chunk_);
     if (!result.ok()) {
-      Finish(ToGrpcStatus(result.status()));
+      FinishOnce(ToGrpcStatus(result.status()));
       return;
     }
     Record(*result);
     chunk_.Clear();
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    last_chunk_ = absl::Now();
     StartRead(&chunk_);
   }
 
-  void OnDone() override { delete this; }
+  void FinishIfIdle(absl::Time now, absl::Duration idle_timeout) override {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || now - last_chunk_ < idle_timeout) return;
+    spdlog::warn("gRPC push stream ended: no chunk for {}", absl::FormatDuration(idle_timeout));
+    FinishLocked(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                              absl::StrCat("no chunk for ", absl::FormatDuration(idle_timeout),
+                                           ": the push stream is closed; push the rest again")));
+  }
+
+  void OnDone() override {
+    service_.Unwatch(this);
+    delete this;
+  }
 
  private:
+  void FinishOnce(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(std::move(status));
+  }
+  // gRPC never runs a reaction inside Finish(), so calling it under mu_ is
+  // safe; the pending read then completes with ok=false.
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
   void Record(const PublishResult& result) {
     if (result.duplicate) {
       summary_->set_chunks_duplicate(summary_->chunks_duplicate() + 1);
@@ -58,11 +88,15 @@ class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk> 
     if (replay_ids_.insert(chunk_.replay_id()).second) summary_->add_replay_ids(chunk_.replay_id());
   }
 
+  ReplayServiceImpl& service_;
   ReplayHub& hub_;
   v1::PushSummary* summary_;
   std::string caller_;
   v1::ReplayChunk chunk_;
   absl::flat_hash_set<std::string> replay_ids_;
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_chunk_ ABSL_GUARDED_BY(mu_) = absl::Now();
 };
 
 // Streams a subscription's outbox to one subscriber, one write in flight.
@@ -160,7 +194,23 @@ class RefusedSubscription final : public grpc::ServerWriteReactor<v1::ReplayEven
 
 grpc::ServerReadReactor<v1::ReplayChunk>* ReplayServiceImpl::PushChunks(
     grpc::CallbackServerContext* context, v1::PushSummary* summary) {
-  return new PushChunksReactor(hub_, summary, auth_.PushCaller(*context));
+  return new PushChunksReactor(*this, hub_, summary, auth_.PushCaller(*context));
+}
+
+void ReplayServiceImpl::Watch(IdlePushWatch* stream) {
+  absl::MutexLock lock(&watch_mu_);
+  push_streams_.insert(stream);
+}
+
+void ReplayServiceImpl::Unwatch(IdlePushWatch* stream) {
+  absl::MutexLock lock(&watch_mu_);
+  push_streams_.erase(stream);
+}
+
+void ReplayServiceImpl::FinishIdlePushStreams() {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&watch_mu_);
+  for (IdlePushWatch* stream : push_streams_) stream->FinishIfIdle(now, push_idle_timeout_);
 }
 
 grpc::ServerUnaryReactor* ReplayServiceImpl::Push(grpc::CallbackServerContext* context,

@@ -79,3 +79,38 @@ TEST(OutboxTest, AConsumerThatKeepsTakingEventsIsNotDroppedHoweverFarBehind) {
 
 }  // namespace
 }  // namespace echelon
+
+namespace echelon {
+namespace {
+
+// A consumer writing one big event slowly (a viewer on a slow link) says it
+// is making progress; the broadcast timeout counts from its last progress.
+TEST(OutboxTest, ProgressOnTheEventInHandKeepsASlowConsumer) {
+  Outbox<std::string> box({.max_bytes = 1 << 20, .max_wait = absl::Milliseconds(30)});
+  box.Push(Bytes(1), 1, 1);
+  ASSERT_TRUE(box.PopOrIdle().has_value());
+  box.Push(Bytes(1), 1, 2);
+  for (int round = 0; round < 4; ++round) {
+    absl::SleepFor(absl::Milliseconds(20));
+    box.NoteProgress();
+    EXPECT_NE(box.Push(Bytes(1), 1, 10 + round), PushResult::kOverflowed);
+    EXPECT_FALSE(box.CloseIfStalled());
+  }
+  absl::SleepFor(absl::Milliseconds(40));
+  EXPECT_TRUE(box.CloseIfStalled());
+  EXPECT_TRUE(box.closed());
+}
+
+TEST(OutboxTest, CloseIfStalledLeavesAnEmptyOrMovingOutboxAlone) {
+  Outbox<std::string> box({.max_bytes = 1 << 20, .max_wait = absl::Milliseconds(10)});
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_FALSE(box.CloseIfStalled());  // nothing waits
+  box.Push(Bytes(1), 1, 1);
+  EXPECT_FALSE(box.CloseIfStalled());  // waits, but not yet for max_wait
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_TRUE(box.CloseIfStalled());
+  EXPECT_FALSE(box.CloseIfStalled());  // already closed
+}
+
+}  // namespace
+}  // namespace echelon
