@@ -34,6 +34,13 @@ echelon::CoreOptions CoreOptionsFrom(const Config& c) {
   o.nav.capacity = c.nav_cache_max;
   o.push_token = c.push_token;
   o.view_token = c.view_token;
+  if (!c.no_library) {
+    echelon::library::DiskStoreOptions library;
+    library.data_dir = c.data_dir;
+    library.durability = *echelon::library::ParseDurability(c.fsync);  // checked by the flag parser
+    library.max_bytes = static_cast<uint64_t>(c.library_max_gb * 1e9);
+    o.library = library;
+  }
   return o;
 }
 
@@ -83,6 +90,9 @@ sigset_t BlockShutdownSignals() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Past a file size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the
+  // library answers as a full disk, instead of the signal killing the server.
+  signal(SIGXFSZ, SIG_IGN);
   return signals;
 }
 

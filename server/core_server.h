@@ -2,6 +2,10 @@
 // cache behind WorldService, ReplayService and NavService, plus gRPC health
 // checking and server reflection (so grpcurl can list and call everything).
 //
+// With a data directory it also keeps every replay (server/library/): the
+// hub stores each chunk before acknowledging it, and LibraryService serves
+// the stored replays.
+//
 // The gateway reaches it over a gRPC channel: InProcessChannel() in the
 // default one-process setup, or TCP from a gateway started with --core.
 #pragma once
@@ -9,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -16,6 +21,7 @@
 #include "absl/synchronization/notification.h"
 #include "protocol/replay_link.h"
 #include "server/auth_policy.h"
+#include "server/library/disk_replay_store.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
 #include "server/world/world_store.h"
@@ -32,6 +38,8 @@ struct CoreOptions {
   // When set, pushes and world puts need `authorization: Bearer <token>`.
   std::string push_token;
   std::string view_token;
+  // The replay library; unset runs memory-only (--no-library).
+  std::optional<library::DiskStoreOptions> library;
 };
 
 class CoreServer {
@@ -52,6 +60,8 @@ class CoreServer {
   world::WorldStore& worlds() { return *worlds_; }
   replay::ReplayHub& hub() { return *hub_; }
   nav::NavCache& nav() { return *nav_; }
+  // Null without a library.
+  library::DiskReplayStore* library() { return library_.get(); }
 
  private:
   explicit CoreServer(CoreOptions options);
@@ -60,6 +70,7 @@ class CoreServer {
   const CoreOptions options_;
   std::unique_ptr<AuthPolicy> auth_;
   std::unique_ptr<world::WorldStore> worlds_;
+  std::unique_ptr<library::DiskReplayStore> library_;
   std::unique_ptr<replay::ReplayHub> hub_;
   std::shared_ptr<nav::NavCache> nav_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

@@ -31,11 +31,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/storage_status.h"
 
 namespace echelon::library {
 
 // The message prefix of a full-disk error (the gateway answers 507).
-inline constexpr std::string_view kInsufficientStorage = "insufficient storage";
+using ::echelon::kInsufficientStorage;
 
 // A chunk to store. The views must stay valid during Append().
 struct ChunkToStore {

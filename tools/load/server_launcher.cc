@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -18,6 +20,12 @@ std::vector<std::string> CommandLine(const ServerSpec& spec, int http_port, int 
   std::vector<std::string> args = {spec.binary, "--host", "127.0.0.1", "--port", absl::StrCat(http_port)};
   if (spec.core.empty()) {
     args.insert(args.end(), {"--grpc-port", absl::StrCat(grpc_port)});
+    // Load runs measure the serving path; a run that wants the library
+    // passes --data-dir in extra_args (bench_fanout --library).
+    const bool library_chosen = std::any_of(spec.extra_args.begin(), spec.extra_args.end(), [](const std::string& a) {
+      return absl::StartsWith(a, "--data-dir");
+    });
+    if (!library_chosen) args.push_back("--no-library");
   } else {
     args.insert(args.end(), {"--core", spec.core});
   }

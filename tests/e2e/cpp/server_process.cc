@@ -23,7 +23,9 @@ ServerProcess::~ServerProcess() { Kill(); }
 absl::Status ServerProcess::Start() {
   Kill();
   std::vector<std::string> argv = {ServerBinary(), "--host", "127.0.0.1", "--port", std::to_string(http_port_),
-                                   "--grpc-port", std::to_string(grpc_port_), "--log-level", "warn"};
+                                   "--grpc-port", std::to_string(grpc_port_), "--log-level", "warn",
+                                   // Its own library in its temporary folder, kept across restarts.
+                                   "--data-dir", dir_.File("data")};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = std::make_unique<Subprocess>(argv, dir_.File("server.log"));
   bool exited = false;

@@ -57,6 +57,8 @@ class ServerProcess:
         self.extra_args = list(extra_args)
         self.proc = None
         self.log = tempfile.NamedTemporaryFile(prefix="echelon-server-", suffix=".log")
+        # Its own replay library, kept across kill()/start() (a restart), gone with the object.
+        self.data_dir = tempfile.TemporaryDirectory(prefix="echelon-data-")
 
     @property
     def url(self):
@@ -69,7 +71,8 @@ class ServerProcess:
     def start(self):
         self.kill()
         args = [SERVER_BIN, "--host", "127.0.0.1", "--port", str(self.http_port),
-                "--grpc-port", str(self.grpc_port), "--log-level", "warn", *self.extra_args]
+                "--grpc-port", str(self.grpc_port), "--log-level", "warn", "--data-dir", self.data_dir.name,
+                *self.extra_args]
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         wait_for(self._healthy, what="server /health")
         return self
@@ -113,6 +116,7 @@ def server_factory():
     yield start
     for server in started:
         server.kill()
+        server.data_dir.cleanup()
 
 
 @pytest.fixture

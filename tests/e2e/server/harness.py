@@ -51,11 +51,19 @@ def load_replay(name="w40x40x20_s3"):
 class Server:
     """echelon-server on 127.0.0.1 with free ports; stop() always reaps it."""
 
-    def __init__(self, *extra_args, env=None, http_port=None, grpc_port=None):
+    def __init__(self, *extra_args, env=None, http_port=None, grpc_port=None, data_dir=None):
         self.http_port = http_port or free_port()
         self.grpc_port = grpc_port or free_port()
+        # Each server gets its own library (removed when it stops) unless the
+        # test passes a data_dir it owns itself, or the library is off.
+        self.owned_data_dir = None
+        if data_dir is None and "--no-library" not in extra_args and "--data-dir" not in extra_args:
+            import tempfile
+            data_dir = self.owned_data_dir = tempfile.mkdtemp(prefix="echelon-data-")
+        self.data_dir = data_dir
+        library_args = ["--data-dir", str(data_dir)] if data_dir is not None else []
         self.args = [server_binary(), "--host", "127.0.0.1", "--port", str(self.http_port),
-                     "--grpc-port", str(self.grpc_port), *extra_args]
+                     "--grpc-port", str(self.grpc_port), *library_args, *extra_args]
         self.env = {**os.environ, **(env or {})}
         self.proc = None
         self.log_path = None
@@ -100,6 +108,9 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.owned_data_dir:
+            import shutil
+            shutil.rmtree(self.owned_data_dir, ignore_errors=True)
 
     @property
     def grpc_target(self) -> str:
