@@ -48,6 +48,15 @@ absl::Status CheckReplayId(const std::string& id) {
   return absl::OkStatus();
 }
 
+// A failed LibraryService call as an HTTP answer; a core without a library
+// (--no-library) does not implement the service.
+void SetLibraryError(httplib::Response& res, const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    return SetError(res, 404, "this server keeps no replay library (it runs with --no-library)");
+  }
+  SetError(res, FromGrpcStatus(status));
+}
+
 std::string IsoTime(int64_t unix_ms) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
 }
@@ -178,10 +187,9 @@ void Gateway::RegisterLibraryRoutes() {
     auto context = CoreContext(req);
     const grpc::Status status = library_->List(context.get(), request, &response);
     if (!status.ok()) {
-      absl::Status error = FromGrpcStatus(status);
       // A malformed cursor is the caller's mistake.
-      return SetError(res, error.code() == absl::StatusCode::kInvalidArgument ? 400 : HttpStatusFor(error.code()),
-                      std::string(error.message()));
+      if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) return SetError(res, 400, status.error_message());
+      return SetLibraryError(res, status);
     }
     std::string body;
     JsonWriter w(body);
@@ -214,7 +222,7 @@ void Gateway::RegisterLibraryRoutes() {
     v1::GetReplayResponse first;
     if (!download->reader->Read(&first) || !first.has_header()) {
       const grpc::Status status = download->reader->Finish();
-      if (!status.ok()) return SetError(res, FromGrpcStatus(status));
+      if (!status.ok()) return SetLibraryError(res, status);
       return SetError(res, 500, "the core sent no replay header");
     }
     const v1::GetReplayResponse::Header& header = first.header();
@@ -255,7 +263,7 @@ void Gateway::RegisterLibraryRoutes() {
     v1::StoredChunk response;
     auto context = CoreContext(req);
     const grpc::Status status = library_->GetChunk(context.get(), request, &response);
-    if (!status.ok()) return SetError(res, FromGrpcStatus(status));
+    if (!status.ok()) return SetLibraryError(res, status);
     std::string body;
     JsonWriter w(body);
     w.BeginObject();
@@ -279,7 +287,7 @@ void Gateway::RegisterLibraryRoutes() {
       auto context = CoreContext(req);
       const grpc::Status status = pinned ? library_->Pin(context.get(), request, &response)
                                          : library_->Unpin(context.get(), request, &response);
-      if (!status.ok()) return SetError(res, FromGrpcStatus(status));
+      if (!status.ok()) return SetLibraryError(res, status);
       SetJson(res, SummaryJson(response));
     };
   };
@@ -294,7 +302,7 @@ void Gateway::RegisterLibraryRoutes() {
     v1::DeleteReplayResponse response;
     auto context = CoreContext(req);
     const grpc::Status status = library_->Delete(context.get(), request, &response);
-    if (!status.ok()) return SetError(res, FromGrpcStatus(status));
+    if (!status.ok()) return SetLibraryError(res, status);
     std::string body;
     JsonWriter w(body);
     w.BeginObject();

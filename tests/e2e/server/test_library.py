@@ -298,3 +298,9 @@ def test_echelon_pull_downloads_what_echelon_push_reads(tmp_path):
         missing = subprocess.run([str(pull), "nope", "-o", str(tmp_path / "n.json"), "--http", url],
                                  capture_output=True, text=True, timeout=30)
         assert missing.returncode == 5 and "404" in missing.stderr
+
+
+def test_without_a_library_the_routes_say_so():
+    with Server("--no-library") as server:
+        status, body = server.json_request("GET", "/replays")
+        assert status == 404 and "--no-library" in body["detail"]
