@@ -304,3 +304,23 @@ def test_without_a_library_the_routes_say_so():
     with Server("--no-library") as server:
         status, body = server.json_request("GET", "/replays")
         assert status == 404 and "--no-library" in body["detail"]
+
+
+def test_a_resume_past_the_memory_buffer_comes_from_the_library_without_a_gap():
+    replay = small_replay(60)
+    with Server("--retention-mb", "0") as server:  # the in-memory buffer keeps only the newest event
+        server.put_world(replay["world"])
+        first = SseReader(server.http_port, until=lambda e, d: e == "replay_chunk")
+        first.start()
+        wait_for(lambda: server.health()["clients"] == 1, what="viewer")
+        push_chunks(server, replay, "r", 10, range(6))
+        first.join(timeout=10)
+        start_id = first.events[0][0]
+        resumed = SseReader(server.http_port, headers={"Last-Event-ID": str(start_id)}, until=ends("r"))
+        resumed.start()
+        resumed.join(timeout=10)
+        chunks = [d["chunk_index"] for d in resumed.of_type("replay_chunk")]
+        assert chunks == list(range(6))
+        assert [e for _, e, _ in resumed.events][0] == "replay_chunk"  # no second start, no gap
+        ids = [i for i, _, _ in resumed.events]
+        assert ids == sorted(ids) and ids[0] > start_id
