@@ -122,6 +122,18 @@ ConfigResult ParseConfig(int argc, char** argv) {
       ->envname("ECHELON_LOG_LEVEL")->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
+  app.add_option("--data-dir", c.data_dir, "Where the replay library keeps every replay")
+      ->envname("ECHELON_DATA_DIR")->capture_default_str();
+  app.add_flag("--no-library", c.no_library, "Keep replays in memory only (no data dir, nothing survives a restart)")
+      ->envname("ECHELON_NO_LIBRARY");
+  app.add_option("--fsync", c.fsync,
+                 "When the library forces chunks to disk: never (a process crash loses nothing acknowledged), "
+                 "interval (also fsync about once a second), always (before every acknowledgement)")
+      ->envname("ECHELON_FSYNC")->capture_default_str()->check(CLI::IsMember({"never", "interval", "always"}));
+  app.add_option("--library-max-gb", c.library_max_gb,
+                 "Library size past which the oldest unpinned replays are removed (GB)")
+      ->envname("ECHELON_LIBRARY_MAX_GB")->capture_default_str()->check(CLI::Range(0.0, 1e6));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -61,6 +61,12 @@ struct Config {
 
   std::string viewer_dir;
   std::string log_level = "info";
+
+  // The replay library (server/library/).
+  std::string data_dir = "./echelon-data";
+  bool no_library = false;
+  std::string fsync = "interval";
+  double library_max_gb = 10.0;
 };
 
 // Parses flags and environment. On --help or a usage error, the returned

@@ -43,6 +43,13 @@ echelon::CoreOptions CoreOptionsFrom(const Config& c, const echelon::SecuritySet
   o.tls_cert_pem = security.tls_cert_pem;
   o.tls_key_pem = security.tls_key_pem;
   o.push_idle_timeout = absl::Seconds(c.push_idle_timeout_s);
+  if (!c.no_library) {
+    echelon::library::DiskStoreOptions library;
+    library.data_dir = c.data_dir;
+    library.durability = *echelon::library::ParseDurability(c.fsync);  // checked by the flag parser
+    library.max_bytes = static_cast<uint64_t>(c.library_max_gb * 1e9);
+    o.library = library;
+  }
   return o;
 }
 
@@ -135,6 +142,9 @@ sigset_t BlockShutdownSignals() {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Past a file size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the
+  // library answers as a full disk, instead of the signal killing the server.
+  signal(SIGXFSZ, SIG_IGN);
   return signals;
 }
 

@@ -48,6 +48,7 @@ Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_cha
                           : std::make_shared<GrpcReplayLink>(channel_, options_.core_deadline)),
       worlds_(v1::WorldService::NewStub(channel_)),
       nav_(v1::NavService::NewStub(channel_)),
+      library_(v1::LibraryService::NewStub(channel_)),
       sse_(std::make_unique<SseHub>(options_.sse, replay_)),
       assets_(options_.viewer_dir.empty() ? ViewerAssets::Embedded()
                                           : ViewerAssets::FromDirectory(options_.viewer_dir)),
@@ -62,6 +63,7 @@ Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_cha
   RegisterReplayRoutes();
   RegisterWorldRoutes();
   RegisterNavRoutes();
+  RegisterLibraryRoutes();
   RegisterViewerRoutes();
   RegisterMetricsRoutes();
   RegisterSessionRoutes();
@@ -131,6 +133,8 @@ void Gateway::RegisterMethodGuards() {
       {"/push", "POST"},          {"/events", "GET"},       {"/health", "GET"},
       {"/metrics", "GET"},        {"/nav/graph", "POST"},   {"/nav/path", "POST"},
       {R"(/worlds/([^/]+))", "GET, HEAD, PUT"}, {"/session", "GET, POST, DELETE"},
+      {"/replays", "GET"},        {R"(/replays/([^/]+))", "GET, DELETE"},
+      {R"(/replays/([^/]+)/pin)", "POST, DELETE"}, {R"(/replays/([^/]+)/chunks/([^/]+))", "GET"},
   };
   for (const Guard& guard : kGuards) {
     auto not_allowed = [allow = std::string(guard.allow)](const httplib::Request& req,

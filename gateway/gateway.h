@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/token_registry.h"
+#include "echelon/replay/v1/library.grpc.pb.h"
 #include "echelon/replay/v1/nav.grpc.pb.h"
 #include "echelon/replay/v1/world.grpc.pb.h"
 #include "gateway/failure_limiter.h"
@@ -101,6 +102,7 @@ class Gateway {
   void RegisterReplayRoutes();
   void RegisterWorldRoutes();
   void RegisterNavRoutes();
+  void RegisterLibraryRoutes();
   void RegisterViewerRoutes();
   void RegisterMetricsRoutes();
   void RegisterMethodGuards();
@@ -137,6 +139,7 @@ class Gateway {
   std::shared_ptr<protocol::ReplayLink> replay_;
   std::unique_ptr<echelon::replay::v1::WorldService::Stub> worlds_;
   std::unique_ptr<echelon::replay::v1::NavService::Stub> nav_;
+  std::unique_ptr<echelon::replay::v1::LibraryService::Stub> library_;
   std::unique_ptr<SseHub> sse_;
   std::unique_ptr<ViewerAssets> assets_;
   std::shared_ptr<const TokenRegistry> tokens_;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "protocol/http_answer_codec.h"
+#include "common/storage_status.h"
 
 namespace echelon::gateway {
 
@@ -32,7 +33,9 @@ void SetError(httplib::Response& res, int http_status, std::string_view detail) 
 }
 
 void SetError(httplib::Response& res, const absl::Status& status) {
-  SetError(res, HttpStatusFor(status.code()), std::string(status.message()));
+  // A full disk is not a too-large request: 507, so a producer retries later.
+  const int http_status = IsInsufficientStorage(status) ? 507 : HttpStatusFor(status.code());
+  SetError(res, http_status, std::string(status.message()));
 }
 
 void SetJson(httplib::Response& res, std::string body) {

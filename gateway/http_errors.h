@@ -12,7 +12,7 @@ namespace echelon::gateway {
 
 // InvalidArgument 422, NotFound 404, FailedPrecondition 400, AlreadyExists and
 // Aborted 409, ResourceExhausted 413, Unauthenticated 401, PermissionDenied
-// 403, Unavailable 503, DeadlineExceeded 504, Unimplemented 501, others 500.
+// 403, Unavailable 503, a full disk (common/storage_status.h) 507, DeadlineExceeded 504, Unimplemented 501, others 500.
 int HttpStatusFor(absl::StatusCode code);
 
 void SetError(httplib::Response& res, int http_status, std::string_view detail);

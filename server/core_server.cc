@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cluster/world_bucket.h"
 #include "server/replay/jetstream_journal.h"
+#include "server/library/library_service.h"
 #include "server/replay/local_replay_link.h"
 #include "server/nav/nav_service.h"
 #include "server/replay/replay_service.h"
@@ -48,6 +49,20 @@ void JoinCluster(CoreOptions& options) {
       .load = [bucket](const std::string& hash) { return bucket->Load(hash); }};
 }
 
+// Worlds for the hub: the world cache, and for a replay the library holds,
+// the library's copy (the cache forgets; a restart empties it), put back
+// into the cache.
+replay::ReplayHub::WorldLookup LibraryBackedWorlds(world::WorldStore& worlds, library::ReplayStore* library) {
+  return [&worlds, library](const std::string& hash) -> absl::StatusOr<std::shared_ptr<const world::StoredWorld>> {
+    auto cached = worlds.Get(hash);
+    if (cached.ok() || library == nullptr) return cached;
+    absl::StatusOr<std::string> stored = library->GetWorld(hash);
+    if (!stored.ok()) return cached.status();
+    if (auto put = worlds.Put(*stored, hash); !put.ok()) return put.status();
+    return worlds.Get(hash);
+  };
+}
+
 }  // namespace
 
 CoreServer::CoreServer(CoreOptions options) : options_(std::move(options)) {}
@@ -60,8 +75,15 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
                     : std::make_unique<AuthPolicy>(core->options_.push_token, core->options_.view_token);
   core->worlds_ = std::make_unique<world::WorldStore>(core->options_.worlds);
   world::WorldStore* worlds = core->worlds_.get();
-  core->hub_ = std::make_unique<replay::ReplayHub>(
-      core->options_.hub, [worlds](const std::string& hash) { return worlds->Get(hash); });
+  replay::HubOptions hub_options = core->options_.hub;
+  if (core->options_.library) {
+    absl::StatusOr<std::unique_ptr<library::DiskReplayStore>> store =
+        library::DiskReplayStore::Open(*core->options_.library);
+    if (!store.ok()) return store.status();
+    core->library_ = *std::move(store);
+    hub_options.library = core->library_.get();
+  }
+  core->hub_ = std::make_unique<replay::ReplayHub>(hub_options, LibraryBackedWorlds(*worlds, core->library_.get()));
   core->nav_ = std::make_shared<nav::NavCache>(NavWorldSource(*worlds), core->options_.nav);
 
   core->services_.push_back(std::make_unique<world::WorldServiceImpl>(*worlds, *core->auth_));
@@ -70,6 +92,10 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   core->replay_service_ = replay_service.get();
   core->services_.push_back(std::move(replay_service));
   core->services_.push_back(std::make_unique<nav::NavServiceImpl>(core->nav_, core->auth_.get()));
+  if (core->library_) {
+    core->services_.push_back(
+        std::make_unique<library::LibraryServiceImpl>(*core->library_, *core->hub_, *core->auth_));
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -122,6 +148,7 @@ void CoreServer::Shutdown(absl::Duration grace) {
   if (stopping_.HasBeenNotified()) return;
   stopping_.Notify();
   if (maintenance_.joinable()) maintenance_.join();
+  if (server_ == nullptr) return;  // Start() failed before serving
   server_->GetHealthCheckService()->SetServingStatus(false);
   // Closing the hub's subscriptions ends every Subscribe stream at once;
   // Shutdown then cancels whatever is still running at the deadline.

@@ -2,6 +2,10 @@
 // cache behind WorldService, ReplayService and NavService, plus gRPC health
 // checking and server reflection (so grpcurl can list and call everything).
 //
+// With a data directory it also keeps every replay (server/library/): the
+// hub stores each chunk before acknowledging it, and LibraryService serves
+// the stored replays.
+//
 // The gateway reaches it over a gRPC channel: InProcessChannel() in the
 // default one-process setup, or TCP from a gateway started with --core.
 #pragma once
@@ -9,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -17,6 +22,7 @@
 #include "cluster/nats_client.h"
 #include "protocol/replay_link.h"
 #include "server/auth_policy.h"
+#include "server/library/disk_replay_store.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
 #include "server/replay/replay_service.h"
@@ -52,6 +58,8 @@ struct CoreOptions {
   int keepalive_time_ms = 30000;                 // the core pings idle peers this often...
   int keepalive_timeout_ms = 10000;              // ...and closes those that do not answer
   int max_connection_idle_ms = 10 * 60 * 1000;   // a connection without calls is closed
+  // The replay library; unset runs memory-only (--no-library).
+  std::optional<library::DiskStoreOptions> library;
 };
 
 class CoreServer {
@@ -73,6 +81,8 @@ class CoreServer {
   replay::ReplayHub& hub() { return *hub_; }
   nav::NavCache& nav() { return *nav_; }
   const AuthPolicy& auth() const { return *auth_; }
+  // Null without a library.
+  library::DiskReplayStore* library() { return library_.get(); }
 
  private:
   explicit CoreServer(CoreOptions options);
@@ -81,6 +91,7 @@ class CoreServer {
   const CoreOptions options_;
   std::unique_ptr<AuthPolicy> auth_;
   std::unique_ptr<world::WorldStore> worlds_;
+  std::unique_ptr<library::DiskReplayStore> library_;
   std::unique_ptr<replay::ReplayHub> hub_;
   std::shared_ptr<nav::NavCache> nav_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

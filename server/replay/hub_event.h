@@ -48,4 +48,35 @@ inline size_t EventPayloadBytes(const echelon::replay::v1::ReplayEvent& event) {
   }
 }
 
+// A hub event for `event`, whose id is already set; `without_world` is the
+// replay_start without its world (null for every other kind).
+inline HubEventPtr NewHubEvent(echelon::replay::v1::ReplayEvent event, const std::string& replay_id,
+                               EventPtr without_world = nullptr) {
+  auto hub_event = std::make_shared<HubEvent>();
+  hub_event->id = event.id();
+  hub_event->replay_id = replay_id;
+  hub_event->with_world = std::make_shared<const echelon::replay::v1::ReplayEvent>(std::move(event));
+  hub_event->with_world_bytes = EventPayloadBytes(*hub_event->with_world);
+  if (without_world) {
+    hub_event->without_world = std::move(without_world);
+    hub_event->without_world_bytes = EventPayloadBytes(*hub_event->without_world);
+  } else {
+    hub_event->without_world = hub_event->with_world;
+    hub_event->without_world_bytes = hub_event->with_world_bytes;
+  }
+  return hub_event;
+}
+
+// The replay_start event (both forms) with id `id`; `start` has no world.
+inline HubEventPtr NewStartEvent(uint64_t id, echelon::replay::v1::ReplayStart start, const std::string& world_json) {
+  echelon::replay::v1::ReplayEvent lean;
+  lean.set_id(id);
+  *lean.mutable_replay_start() = std::move(start);
+  echelon::replay::v1::ReplayEvent full = lean;
+  full.mutable_replay_start()->set_world_json(world_json);
+  const std::string replay_id = lean.replay_start().replay_id();
+  return NewHubEvent(std::move(full), replay_id,
+                     std::make_shared<const echelon::replay::v1::ReplayEvent>(std::move(lean)));
+}
+
 }  // namespace echelon::replay

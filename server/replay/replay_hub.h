@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@
 #include "absl/synchronization/mutex.h"
 #include "echelon/replay/v1/replay.pb.h"
 #include "server/replay/event_journal.h"
+#include "server/library/replay_store.h"
 #include "server/replay/event_log.h"
+#include "server/replay/library_backlog.h"
 #include "server/replay/replay_registry.h"
 #include "server/replay/subscription.h"
 #include "server/world/world_store.h"
@@ -40,6 +43,13 @@ struct HubOptions {
   // Cluster mode: every event also goes to this journal, and a push is
   // acknowledged once the journal has it (event_journal.h). None by default.
   std::shared_ptr<EventJournal> journal;
+  // The replay library (not owned; null runs memory-only). With it, a chunk
+  // is acknowledged only once the library has it, event ids continue above
+  // the stored ones, a replay known only to the library (a restart) goes on
+  // where it stopped, and late joiners are caught up from it.
+  library::ReplayStore* library = nullptr;
+  // Most a library catch-up may hold for one viewer.
+  size_t library_backlog_bytes = 256u << 20;
 };
 
 struct PublishResult {
@@ -87,6 +97,9 @@ class ReplayHub {
   std::shared_ptr<Subscription> Subscribe(const echelon::replay::v1::SubscribeRequest& request);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
 
+  // True while chunks of the replay are being pushed (within the live window).
+  bool IsLive(const std::string& replay_id) const;
+
   // Forgets replays idle past their timeout; called periodically.
   void ExpireIdleReplays();
 
@@ -101,9 +114,30 @@ class ReplayHub {
 
  private:
   // The checks and the broadcast of both Publish forms; `frames_of` yields
-  // the chunk's compact frames JSON and runs only for a chunk that is new.
+  // the chunk's compact frames JSON and runs only for a chunk that is new;
+  // `known_frame_count` is how many frames it holds, when the caller knows.
   absl::StatusOr<PublishResult> PublishWith(const echelon::replay::v1::ReplayChunk& chunk,
-                                            absl::FunctionRef<absl::StatusOr<std::string>()> frames_of);
+                                            absl::FunctionRef<absl::StatusOr<std::string>()> frames_of,
+                                            std::optional<size_t> known_frame_count);
+
+  // A backlog-only subscription caught up from the library.
+  std::shared_ptr<Subscription> SubscribeFromLibrary(const echelon::replay::v1::SubscribeRequest& request);
+  // The library's record of a replay this hub does not track (after a
+  // restart, or once it expired): NotFound when there is none.
+  struct StoredReplay {
+    library::ReplayInfo info;
+    std::vector<library::StoredChunkRef> chunks;
+  };
+  absl::StatusOr<StoredReplay> FindStored(const echelon::replay::v1::ReplayChunk& chunk);
+  // Tracks a stored replay again: its stored chunks count as received and its
+  // start keeps its stored id (nothing is broadcast).
+  ReplayState& ResumeStoredLocked(const StoredReplay& stored, const world::StoredWorld& world, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes a chunk to the library; called under the mutex, before broadcasting.
+  absl::StatusOr<library::AppendResult> StoreLocked(const echelon::replay::v1::ReplayChunk& chunk,
+                                                    const std::string& frames_json, uint32_t frames_crc,
+                                                    size_t frame_count, uint64_t start_id, uint64_t chunk_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   HubEventPtr MakeEvent(echelon::replay::v1::ReplayEvent event, const std::string& replay_id,
                         EventPtr without_world = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -123,6 +157,7 @@ class ReplayHub {
 
   const HubOptions options_;
   const WorldLookup world_lookup_;
+  std::unique_ptr<LibraryBacklog> library_backlog_;
 
   mutable absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

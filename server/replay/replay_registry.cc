@@ -82,19 +82,37 @@ size_t ReplayRegistry::ExpireIdle(absl::Time now) {
   return expired;
 }
 
-std::vector<HubEventPtr> ReplayRegistry::RecentStarts() const {
+std::vector<HubEventPtr> ReplayRegistry::RecentStarts(absl::Time now) const {
   std::vector<HubEventPtr> starts;
-  for (const auto& [id, state] : replays_) {
-    if (state.start && !state.ended) starts.push_back(state.start);
-  }
-  if (starts.empty()) {
+  uint64_t last_ended_start = 0;
+  auto last = replays_.find(last_ended_);
+  if (last != replays_.end() && last->second.start) {
     // Between replays, a new viewer still gets the one that just finished.
-    auto last = replays_.find(last_ended_);
-    if (last != replays_.end() && last->second.start) starts.push_back(last->second.start);
+    starts.push_back(last->second.start);
+    last_ended_start = last->second.start->id;
+  }
+  for (const auto& [id, state] : replays_) {
+    if (!state.start || state.ended) continue;
+    if (state.start->id > last_ended_start || now - state.last_activity <= kLiveWindow) {
+      starts.push_back(state.start);
+    }
   }
   std::sort(starts.begin(), starts.end(),
             [](const HubEventPtr& a, const HubEventPtr& b) { return a->id < b->id; });
   return starts;
+}
+
+std::vector<std::string> ReplayRegistry::LiveReplayIds(absl::Time now) const {
+  std::vector<std::string> live;
+  for (const auto& [id, state] : replays_) {
+    if (!state.ended && now - state.last_activity <= kLiveWindow) live.push_back(id);
+  }
+  return live;
+}
+
+bool ReplayRegistry::IsLive(const std::string& replay_id, absl::Time now) const {
+  auto it = replays_.find(replay_id);
+  return it != replays_.end() && !it->second.ended && now - it->second.last_activity <= kLiveWindow;
 }
 
 }  // namespace echelon::replay

@@ -69,8 +69,17 @@ class ReplayRegistry {
   size_t ExpireIdle(absl::Time now);
 
   // The replays a late joiner should see, as their pinned start events in id
-  // order: every unfinished one or, when none is, the most recently ended.
-  std::vector<HubEventPtr> RecentStarts() const;
+  // order: the most recently ended one, and every unfinished one that is
+  // newer than it or still receiving chunks (active within kLiveWindow). An
+  // abandoned replay never hides the ones pushed after it.
+  std::vector<HubEventPtr> RecentStarts(absl::Time now) const;
+
+  // Unfinished replays that received a chunk within kLiveWindow.
+  std::vector<std::string> LiveReplayIds(absl::Time now) const;
+  bool IsLive(const std::string& replay_id, absl::Time now) const;
+
+  // How recently a replay must have received a chunk to count as being pushed now.
+  static constexpr absl::Duration kLiveWindow = absl::Seconds(30);
 
   size_t size() const { return replays_.size(); }
 

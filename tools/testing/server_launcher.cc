@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -21,6 +23,12 @@ std::vector<std::string> CommandLine(const ServerSpec& spec) {
   std::vector<std::string> args = {spec.binary, "--host", "127.0.0.1", "--port", absl::StrCat(spec.http_port)};
   if (spec.core.empty()) {
     args.insert(args.end(), {"--grpc-port", absl::StrCat(spec.grpc_port)});
+    // Tests and load runs measure the serving path; one that wants the
+    // replay library passes --data-dir in extra_args (bench_fanout --library).
+    const bool library_chosen = std::any_of(spec.extra_args.begin(), spec.extra_args.end(), [](const std::string& a) {
+      return absl::StartsWith(a, "--data-dir");
+    });
+    if (!library_chosen) args.push_back("--no-library");
   } else {
     args.insert(args.end(), {"--core", spec.core});
   }

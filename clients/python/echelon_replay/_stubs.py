@@ -28,7 +28,7 @@ import sys
 import tempfile
 import types
 
-_PROTO_FILES = ("frame.proto", "world.proto", "nav.proto", "replay.proto")
+_PROTO_FILES = ("frame.proto", "world.proto", "nav.proto", "replay.proto", "library.proto")
 _PROTO_SUBDIR = os.path.join("echelon", "replay", "v1")
 _modules = None
 
@@ -124,9 +124,11 @@ def _import_from(root):
     if ours not in list(echelon.__path__):
         echelon.__path__.append(ours)
     from echelon.replay.v1 import replay_pb2, replay_pb2_grpc, world_pb2, world_pb2_grpc
+    from echelon.replay.v1 import library_pb2, library_pb2_grpc
 
     return types.SimpleNamespace(
-        replay_pb2=replay_pb2, replay_pb2_grpc=replay_pb2_grpc, world_pb2=world_pb2, world_pb2_grpc=world_pb2_grpc
+        replay_pb2=replay_pb2, replay_pb2_grpc=replay_pb2_grpc, world_pb2=world_pb2, world_pb2_grpc=world_pb2_grpc,
+        library_pb2=library_pb2, library_pb2_grpc=library_pb2_grpc,
     )
 
 

@@ -157,6 +157,7 @@ class ReplayClient:
         )
         self._replay = self._pb.replay_pb2_grpc.ReplayServiceStub(self._channel)
         self._worlds = self._pb.world_pb2_grpc.WorldServiceStub(self._channel)
+        self._library = self._pb.library_pb2_grpc.LibraryServiceStub(self._channel)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -313,6 +314,47 @@ class ReplayClient:
                 return  # it reconnected: retry now
         time.sleep(max(0.0, delay - (time.monotonic() - started)))
 
+    # The replay library -----------------------------------------------------
+
+    def list_replays(self, *, run=None, limit=50, before=None):
+        """One page of stored replays, newest first: ``(replays, next_cursor)``.
+        Each replay is a dict with the keys of GET /replays; pass
+        ``before=next_cursor`` for the next page (``None`` after the last)."""
+        request = self._pb.library_pb2.ListReplaysRequest(run=run or "", limit=limit, before=before or "")
+        response = self._library.List(request, timeout=self.timeout, metadata=self._metadata)
+        return [_summary(s) for s in response.replays], (response.next or None)
+
+    def download(self, replay_id, path):
+        """Writes the stored replay as one JSON document
+        ``{"world","frames","meta","run"}`` (what ``push_replay`` reads) to
+        ``path``, chunk by chunk; returns its summary dict. A replay that is
+        not stored raises grpc.RpcError with NOT_FOUND."""
+        request = self._pb.library_pb2.GetReplayRequest(replay_id=replay_id)
+        call = self._library.Get(request, metadata=self._metadata)
+        summary = None
+        partial = f"{path}.part"
+        try:
+            with open(partial, "wb") as out:
+                first = True
+                for part in call:
+                    if part.HasField("header"):
+                        summary = part.header.summary
+                        out.write(b'{"world":' + part.header.world_json + b',"frames":[')
+                        continue
+                    inner = part.chunk.frames_json.strip()[1:-1]
+                    if inner:
+                        if not first:
+                            out.write(b",")
+                        out.write(inner)
+                        first = False
+                out.write(b'],"meta":' + (summary.meta_json or b"{}") + b',"run":' + (summary.run_json or b"null") + b"}")
+            os.replace(partial, path)
+        finally:
+            call.cancel()
+            if os.path.exists(partial):
+                os.remove(partial)
+        return _summary(summary)
+
     # Subscribing ------------------------------------------------------------
 
     def subscribe(self, after_id=0, *, omit_world=False, timeout=None):
@@ -324,6 +366,17 @@ class ReplayClient:
             yield from call
         finally:
             call.cancel()
+
+
+def _summary(s):
+    """A ReplaySummary as the dict GET /replays gives (times in unix milliseconds)."""
+    return {
+        "replay_id": s.replay_id, "world_ref": s.world_ref,
+        "run": json.loads(s.run_json or b"null"), "meta": json.loads(s.meta_json or b"{}"),
+        "chunk_count": s.chunk_count, "chunks_stored": s.chunks_stored, "frames": s.frames, "bytes": s.bytes,
+        "started_at_ms": s.started_at_ms, "finished_at_ms": s.finished_at_ms or None,
+        "complete": s.complete, "pinned": s.pinned, "live": s.live,
+    }
 
 
 class _WorldRestored(Exception):

@@ -76,7 +76,9 @@ export class ServerUnderTest {
     const bin = process.env.ECHELON_SERVER_BIN;
     if (bin) {
       const extra = (process.env.ECHELON_SERVER_ARGS || '').split(/\s+/).filter(Boolean);
-      return [bin, ['--host', '127.0.0.1', '--port', String(this.port), '--grpc-port', String(this.grpcPort), ...extra]];
+      // The browser tests are about the viewer: no replay library (no data dir to share).
+      return [bin, ['--host', '127.0.0.1', '--port', String(this.port), '--grpc-port', String(this.grpcPort),
+        '--no-library', ...extra]];
     }
     return [process.execPath, [MOCK_SERVER, '--host', '127.0.0.1', '--port', String(this.port)]];
   }

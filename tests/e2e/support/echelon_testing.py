@@ -74,11 +74,20 @@ def load_replay(name="w40x40x20_s3"):
 class Server:
     """echelon-server on 127.0.0.1 with free ports (or the given ones)."""
 
-    def __init__(self, *extra_args, env=None, http_port=None, grpc_port=None):
+    def __init__(self, *extra_args, env=None, http_port=None, grpc_port=None, data_dir=None):
         self.http_port = http_port or free_port()
         self.grpc_port = grpc_port or free_port()
+        # Each server gets its own replay library, kept across kill()/start()
+        # (a restart) and removed with the Server, unless the test passes a
+        # data_dir it owns itself or turns the library off.
+        self._owned_data_dir = None
+        if data_dir is None and "--no-library" not in extra_args and "--data-dir" not in extra_args:
+            self._owned_data_dir = tempfile.TemporaryDirectory(prefix="echelon-data-")
+            data_dir = self._owned_data_dir.name
+        self.data_dir = data_dir
+        library_args = ["--data-dir", str(data_dir)] if data_dir is not None else []
         self.args = [server_binary(), "--host", "127.0.0.1", "--port", str(self.http_port),
-                     "--grpc-port", str(self.grpc_port), *extra_args]
+                     "--grpc-port", str(self.grpc_port), *library_args, *extra_args]
         self.env = {**os.environ, **(env or {})}
         self.proc = None
         # One log across restarts; removed when the Server is collected.

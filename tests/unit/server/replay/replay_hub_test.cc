@@ -93,10 +93,32 @@ TEST_F(ReplayHubTest, LateJoinerGetsTheActiveReplayFromItsStart) {
   ASSERT_TRUE(hub_->Publish(Chunk("live", 1, 4)).ok());
   auto late = hub_->Subscribe({});
   auto events = Drain(*late);
-  EXPECT_EQ(Kinds(events), "S01");
-  EXPECT_EQ(events[0]->replay_start().replay_id(), "live");
+  // The newest complete replay, then the one being pushed (shown last, so on screen).
+  EXPECT_EQ(Kinds(events), "S0ES01");
+  EXPECT_EQ(events[0]->replay_start().replay_id(), "done");
+  EXPECT_EQ(events[3]->replay_start().replay_id(), "live");
   ASSERT_TRUE(hub_->Publish(Chunk("live", 2, 4)).ok());
   EXPECT_EQ(Kinds(Drain(*late)), "2");
+}
+
+TEST_F(ReplayHubTest, AnAbandonedReplayNeverHidesNewerOnes) {
+  MakeHub();
+  ASSERT_TRUE(hub_->Publish(Chunk("abandoned", 0, 5)).ok());
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_TRUE(hub_->Publish(Chunk(id, 0, 2)).ok());
+    ASSERT_TRUE(hub_->Publish(Chunk(id, 1, 2)).ok());
+  }
+  auto fresh = hub_->Subscribe({});
+  auto events = Drain(*fresh);
+  ASSERT_FALSE(events.empty());
+  // "abandoned" was pushed to within the live window, so it may still come
+  // along, but the newest complete replay is there and comes last.
+  std::string last_start;
+  for (const auto& e : events) {
+    if (e->has_replay_start()) last_start = e->replay_start().replay_id();
+  }
+  EXPECT_EQ(last_start, "c");
+  EXPECT_EQ(events.back()->replay_end().replay_id(), "c");
 }
 
 TEST_F(ReplayHubTest, BetweenReplaysANewSubscriberGetsTheLastOne) {
