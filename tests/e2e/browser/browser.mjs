@@ -93,12 +93,16 @@ export function hook(page, name) {
 /** Waits until `predicate(window.__echelon)` (a function run in the page) is truthy. */
 export async function waitForHook(page, predicate, arg, timeoutMs = 30000) {
   try {
-    const handle = await page.waitForFunction(
-      ([source, value]) => (0, eval)(`(${source})`)(window.__echelon, value),
-      [predicate.toString(), arg],
-      { timeout: timeoutMs, polling: 100 },
-    );
-    return await handle.jsonValue();
+    // Polled from here with page.evaluate(expression): playwright compiles that over the DevTools
+    // protocol, which the page's CSP (no eval) allows; waitForFunction would eval in the page.
+    const expression = `(() => { const h = window.__echelon; return h ? (${predicate.toString()})(h, ${JSON.stringify(arg ?? null)}) : null; })()`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await page.evaluate(expression);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } catch (error) {
     const state = await page.evaluate(() => {
       const h = window.__echelon;
