@@ -31,12 +31,13 @@ export function launchBrowser() {
 
 /**
  * Opens the viewer at `baseUrl` in a new context.
- * Returns {page, context, consoleErrors, externalRequests, eventStreamUrls}.
+ * Returns {page, context, consoleErrors, externalRequests}. The /events connection is made
+ * by the viewer's stream worker, whose requests the page does not see: read it from the hook.
  */
 export async function openViewer(browser, baseUrl, { width = 1280, height = 800 } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const origin = new URL(baseUrl).origin;
-  const session = { context, consoleErrors: [], externalRequests: [], eventStreamUrls: [] };
+  const session = { context, consoleErrors: [], externalRequests: [] };
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue();
@@ -49,9 +50,6 @@ export async function openViewer(browser, baseUrl, { width = 1280, height = 800 
     if (message.type() === 'error') session.consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => session.consoleErrors.push(`pageerror: ${error.message}`));
-  page.on('request', (request) => {
-    if (new URL(request.url()).pathname === '/events') session.eventStreamUrls.push(request.url());
-  });
   await page.goto(`${baseUrl}/`);
   await page.waitForFunction(() => Boolean(window.__echelon));
   return session;
