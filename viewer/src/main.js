@@ -544,7 +544,9 @@ class ViewerApp {
     }
     this.view.updateCamera();
     this.effects.update(this.playback.time, frame);
-    if (this.playback.playing || this.effects.activeCount > 0 || this.view.renderRequested) {
+    // Waiting for a live replay's next chunk changes nothing on screen: no need to draw.
+    const moving = this.playback.playing && !this.playback.isBuffering();
+    if (moving || this.effects.activeCount > 0 || this.view.renderRequested) {
       this.labels.update(frame, this.mechLayer, this.view, this.selectedMechId);
       this.view.render();
       this.framesRendered += 1;

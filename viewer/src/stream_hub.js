@@ -44,7 +44,7 @@ export class StreamHub {
   addPort(port) {
     this.ports.add(port);
     port.onmessage = (message) => this.handleRequest(port, message.data);
-    port.postMessage(this.stateMessage());
+    this.broadcast(this.stateMessage()); // every tab learns the new tab count
     const backlog = [];
     for (const events of this.kept.values()) backlog.push(...events);
     if (backlog.length > 0) port.postMessage({ kind: 'events', events: backlog });
@@ -55,7 +55,10 @@ export class StreamHub {
     if (!request || typeof request !== 'object') return;
     if (request.op === 'retry') this.retryNow();
     else if (request.op === 'fetchChunk') this.fetchChunk(port, request.requestId, request.url);
-    else if (request.op === 'close') this.ports.delete(port);
+    else if (request.op === 'close') {
+      this.ports.delete(port);
+      this.broadcast(this.stateMessage());
+    }
   }
 
   buildUrl() {

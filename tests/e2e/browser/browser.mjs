@@ -58,18 +58,19 @@ export async function openViewer(browser, baseUrl, { width = 1280, height = 800 
 /**
  * The setup every browser test file shares: registers a `before` hook that starts
  * a server and a browser, opens the viewer and waits for "connected", and an
- * `after` hook that closes both. Returns getters for what the hooks made:
+ * `after` hook that closes both (`connected: false` skips the wait, e.g. behind a login;
+ * `serverArgs` go to the server, `viewport` to the page). Returns getters for what the hooks made:
  * {server, browser, session, page} (session as returned by openViewer).
  */
-export function connectedViewerSuite() {
+export function connectedViewerSuite({ serverArgs = [], viewport, connected = true } = {}) {
   let server = null;
   let browser = null;
   let session = null;
   before(async () => {
-    server = await ServerUnderTest.start();
+    server = await ServerUnderTest.start({ extraArgs: serverArgs });
     browser = await launchBrowser();
-    session = await openViewer(browser, server.url);
-    await waitForHook(session.page, (h) => h.connection === 'connected');
+    session = await openViewer(browser, server.url, viewport);
+    if (connected) await waitForHook(session.page, (h) => h.connection === 'connected');
   });
   after(async () => {
     await browser?.close();
@@ -136,9 +137,26 @@ export async function setPlaying(page, playing) {
   await waitForHook(page, (h, wanted) => h.playing === wanted, playing);
 }
 
-export async function saveScreenshot(page, name) {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const file = path.join(SCREENSHOT_DIR, name);
+/**
+ * Saves a screenshot. `docs: true` marks a screenshot of a feature that docs/ shows:
+ * it goes to docs/screenshots even against the mock (the mock serves the same page).
+ */
+export async function saveScreenshot(page, name, { docs = false } = {}) {
+  const dir = docs && !process.env.ECHELON_SCREENSHOT_DIR ? path.join(REPO_ROOT, 'docs', 'screenshots') : SCREENSHOT_DIR;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** Two animation frames: what the page changed is on screen (the UI refreshes on animation frames). */
+export function nextFrames(page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
+/** GET `path` of the server as JSON (throws on a non-200 answer). */
+export async function getJson(baseUrl, path) {
+  const response = await fetch(`${baseUrl}${path}`);
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
 }

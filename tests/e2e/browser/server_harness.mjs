@@ -1,7 +1,7 @@
 // Starts the server under test on free ports and stops it again.
 //
 // With ECHELON_SERVER_BIN set, that binary is run as
-//   $ECHELON_SERVER_BIN --host 127.0.0.1 --port P --grpc-port G $ECHELON_SERVER_ARGS
+//   $ECHELON_SERVER_BIN --host 127.0.0.1 --port P --grpc-port G $ECHELON_SERVER_ARGS [extra args]
 // otherwise the viewer's mock server (viewer/dev/mock_server.mjs) stands in.
 // Readiness is GET /health answering 200, polled (no fixed sleeps). Every process
 // started here is killed when the test process exits, whatever happens.
@@ -53,7 +53,8 @@ export async function waitFor(condition, { timeoutMs = 10000, intervalMs = 100, 
 }
 
 export class ServerUnderTest {
-  constructor({ port, grpcPort }) {
+  constructor({ port, grpcPort, extraArgs = [] }) {
+    this.extraArgs = extraArgs;
     this.port = port;
     this.grpcPort = grpcPort;
     this.child = null;
@@ -61,9 +62,12 @@ export class ServerUnderTest {
     this.isMock = !process.env.ECHELON_SERVER_BIN;
   }
 
-  /** Starts a server on fresh free ports and waits until it is healthy. */
-  static async start() {
-    const server = new ServerUnderTest({ port: await freePort(), grpcPort: await freePort() });
+  /**
+   * Starts a server on fresh free ports and waits until it is healthy.
+   * `extraArgs` are options both servers take (e.g. ['--view-token', 'secret']).
+   */
+  static async start({ extraArgs = [] } = {}) {
+    const server = new ServerUnderTest({ port: await freePort(), grpcPort: await freePort(), extraArgs });
     await server.start();
     return server;
   }
@@ -76,9 +80,10 @@ export class ServerUnderTest {
     const bin = process.env.ECHELON_SERVER_BIN;
     if (bin) {
       const extra = (process.env.ECHELON_SERVER_ARGS || '').split(/\s+/).filter(Boolean);
-      return [bin, ['--host', '127.0.0.1', '--port', String(this.port), '--grpc-port', String(this.grpcPort), ...extra]];
+      return [bin, ['--host', '127.0.0.1', '--port', String(this.port), '--grpc-port', String(this.grpcPort), ...extra,
+        ...this.extraArgs]];
     }
-    return [process.execPath, [MOCK_SERVER, '--host', '127.0.0.1', '--port', String(this.port)]];
+    return [process.execPath, [MOCK_SERVER, '--host', '127.0.0.1', '--port', String(this.port), ...this.extraArgs]];
   }
 
   /** (Re)starts the process on the same ports. */
