@@ -282,6 +282,7 @@ export function findPath(index, startPos, goalPos) {
 
 // ---- the replay library (issue 14), in memory ------------------------------------------
 
+const LIVE_QUIET_MS = 60000;
 const REPLAY_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 class MockLibrary {
@@ -322,7 +323,12 @@ class MockLibrary {
     const complete = this.isComplete(entry);
     return { replay_id: entry.id, world_ref: entry.worldRef, run: entry.run, meta: entry.meta, chunk_count: entry.chunkCount,
       chunks_stored: entry.chunks.size, frames, bytes, started_at: entry.startedAt, finished_at: entry.finishedAt,
-      complete, pinned: entry.pinned, live: !complete && Date.now() - entry.updatedAt < 300000 };
+      complete, pinned: entry.pinned, live: this.isLive(entry) };
+  }
+
+  /** Still being pushed: its last chunk has not come yet and the pusher was heard from lately. */
+  isLive(entry) {
+    return !this.isComplete(entry) && !entry.chunks.has(entry.chunkCount - 1) && Date.now() - entry.updatedAt < LIVE_QUIET_MS;
   }
 
   entryFor(id) {
