@@ -160,6 +160,10 @@ class ViewerApp {
   start() {
     this.stream.start();
     if (this.pendingLink) this.findLinkedReplay(this.pendingLink.replayId);
+    // A link pasted into this tab's address bar changes only the fragment.
+    this.doc.defaultView.addEventListener('hashchange', () => {
+      if (this.doc.defaultView.location.href !== this.lastLink) this.openLink(this.doc.defaultView.location.hash);
+    });
     this.view.renderer.setAnimationLoop((now) => this.animate(now));
   }
 
@@ -445,6 +449,21 @@ class ViewerApp {
       copied = false; // no clipboard outside a secure context: the link is in the address bar
     }
     this.ui.showLinkStatus(copied ? 'Link copied' : 'Link in the address bar');
+  }
+
+  /** Shows the view of a link: its replay from the page or the library, then its moment. */
+  openLink(hash) {
+    const link = parseViewFragment(hash);
+    if (!link.replayId) return;
+    this.pendingLink = link;
+    this.stayOnCurrent = true;
+    const replay = this.store.get(link.replayId);
+    if (replay) {
+      if (this.store.show(replay)) this.showReplay(replay);
+    } else {
+      this.findLinkedReplay(link.replayId);
+    }
+    this.markUiDirty();
   }
 
   /** Looks a linked replay up in the library; the stream may announce it first. */
