@@ -183,7 +183,7 @@ export class ViewerUI {
     this.setAttribute(el.playPause, 'aria-label', playing ? 'Pause' : 'Play');
     // A live replay's bar spans its expected length, so it does not rescale as chunks arrive.
     const barEnd = Math.max(end, expectedEnd || 0);
-    const expected = expectedEnd > end ? ` (~${formatClock(expectedEnd)})` : '';
+    const expected = expectedEnd > end ? ` (~${formatClock(Math.round(expectedEnd))})` : '';
     this.setText(el.time, `${formatClock(time)} / ${formatClock(end)}${expected}`);
     if (!this.scrubbing) {
       const min = String(start);
@@ -263,10 +263,11 @@ export class ViewerUI {
 
   /** The banner over the view while the stream is down, with "retry now". */
   showConnectionBanner(state, secondsUntilRetry, everConnected, detail) {
-    const down = state === 'reconnecting' || (state === 'disconnected' && everConnected);
+    // Once connected, the banner stays up through every attempt until the stream is back.
+    const down = state === 'reconnecting' || (everConnected && (state === 'connecting' || state === 'disconnected'));
     this.setHidden(this.el.connectionBanner, !down);
     if (!down) return;
-    const when = secondsUntilRetry > 0 ? `retrying in ${secondsUntilRetry} s` : 'retrying…';
+    const when = state === 'reconnecting' && secondsUntilRetry > 0 ? `retrying in ${secondsUntilRetry} s` : 'retrying…';
     const lost = everConnected ? 'Connection to the server lost' : 'Cannot reach the server';
     this.setText(this.el.connectionBannerText, `${lost}: ${when}`);
     this.setAttribute(this.el.connectionBannerText, 'title', detail || '');
