@@ -172,7 +172,7 @@ struct Download {
 
 void Gateway::RegisterLibraryRoutes() {
   http_.Get("/replays", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorized(req, res, options_.view_token)) return;
+    if (!Authorized(req, res, TokenRole::kView)) return;
     v1::ListReplaysRequest request;
     request.set_run(req.get_param_value("run"));
     request.set_before(req.get_param_value("before"));
@@ -209,7 +209,7 @@ void Gateway::RegisterLibraryRoutes() {
   });
 
   http_.Get(kReplayPath, [this](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorized(req, res, options_.view_token)) return;
+    if (!Authorized(req, res, TokenRole::kView)) return;
     const std::string replay_id = req.matches[1];
     if (absl::Status valid = CheckReplayId(replay_id); !valid.ok()) return SetError(res, valid);
     auto download = std::make_shared<Download>();
@@ -250,7 +250,7 @@ void Gateway::RegisterLibraryRoutes() {
   });
 
   http_.Get(kChunkPath, [this](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorized(req, res, options_.view_token)) return;
+    if (!Authorized(req, res, TokenRole::kView)) return;
     const std::string replay_id = req.matches[1];
     if (absl::Status valid = CheckReplayId(replay_id); !valid.ok()) return SetError(res, valid);
     uint32_t index = 0;

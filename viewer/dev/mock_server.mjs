@@ -4,7 +4,13 @@
 // HTTP/SSE contract (shared PROTOCOL.md) in the simplest possible way:
 // everything in memory, one process, no dependencies beyond node itself.
 //
-//   node viewer/dev/mock_server.mjs [--host 127.0.0.1] [--port 8090] [--keepalive-ms 15000]
+//   node viewer/dev/mock_server.mjs [--host 127.0.0.1] [--port 8090] [--keepalive-ms 15000] [--view-token T]
+//
+// It also stands in for the replay library (issue 14: GET /replays, /replays/{id},
+// /replays/{id}/chunks/{n}, pin/unpin/delete; in memory, so nothing survives a
+// restart) and the view login (issue 15: POST/DELETE/GET /session; with
+// --view-token, /events, worlds, nav and the library's reads answer 401 without
+// the session cookie or the bearer token).
 //
 // Differences from the real server, on purpose: PUT /worlds trusts the hash in the
 // URL (no canonical-JSON check), and /nav/* only know the worlds that have goldens
@@ -15,6 +21,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const VIEWER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,12 +31,13 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const RETAINED_EVENTS = 400;
 
 function parseArgs(argv) {
-  const options = { host: '127.0.0.1', port: 8090, keepaliveMs: 15000 };
+  const options = { host: '127.0.0.1', port: 8090, keepaliveMs: 15000, viewToken: '' };
   for (let i = 2; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--host') options.host = value;
     else if (flag === '--port') options.port = Number(value);
     else if (flag === '--keepalive-ms') options.keepaliveMs = Number(value);
+    else if (flag === '--view-token') options.viewToken = value;
     else if (flag === '--grpc-port') { /* accepted for command-line parity with the real server */ }
     else throw new Error(`unknown option ${flag}`);
   }
@@ -104,6 +112,19 @@ function staticFileFor(urlPath) {
     return file.startsWith(dir + path.sep) ? file : null;
   }
   return null;
+}
+
+/**
+ * The Content-Security-Policy the security issue asks for (own origin only), with
+ * the one inline script of index.html, its import map, allowed by its hash. The
+ * mock serves every response with it so the browser tests run the viewer under it.
+ */
+export function viewerCsp() {
+  const html = fs.readFileSync(path.join(VIEWER_DIR, 'index.html'), 'utf8');
+  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html);
+  const hash = importMap ? ` 'sha256-${crypto.createHash('sha256').update(importMap[1]).digest('base64')}'` : '';
+  return `default-src 'self'; script-src 'self'${hash}; worker-src 'self'; style-src 'self'; img-src 'self' data: blob:; `
+    + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 }
 
 function serveStatic(res, file) {
@@ -259,10 +280,166 @@ export function findPath(index, startPos, goalPos) {
   };
 }
 
+// ---- the replay library (issue 14), in memory ------------------------------------------
+
+const LIVE_QUIET_MS = 60000;
+const REPLAY_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+class MockLibrary {
+  constructor() {
+    this.replays = new Map(); // replay_id -> entry, in the order they started
+    this.sequence = 0;
+  }
+
+  /** Keeps a pushed chunk (idempotent by replay_id + chunk_index, like the real library). */
+  store(chunk, world) {
+    const id = String(chunk.replay_id);
+    let entry = this.replays.get(id);
+    if (!entry) {
+      entry = { id, sequence: ++this.sequence, world, worldRef: chunk.world_ref, chunkCount: chunk.chunk_count,
+        meta: {}, run: null, chunks: new Map(), startedAt: new Date().toISOString(), finishedAt: null, pinned: false };
+      this.replays.set(id, entry);
+    }
+    if (chunk.chunk_index === 0) {
+      entry.meta = chunk.meta || {};
+      entry.run = chunk.run ?? (entry.meta.run !== undefined ? entry.meta.run : null);
+    }
+    if (!entry.chunks.has(chunk.chunk_index)) entry.chunks.set(chunk.chunk_index, chunk.frames);
+    entry.updatedAt = Date.now();
+    if (this.isComplete(entry) && !entry.finishedAt) entry.finishedAt = new Date().toISOString();
+  }
+
+  isComplete(entry) {
+    return entry.chunks.size >= entry.chunkCount;
+  }
+
+  summary(entry) {
+    let frames = 0;
+    let bytes = 0;
+    for (const chunkFrames of entry.chunks.values()) {
+      frames += chunkFrames.length;
+      bytes += JSON.stringify(chunkFrames).length;
+    }
+    const complete = this.isComplete(entry);
+    return { replay_id: entry.id, world_ref: entry.worldRef, run: entry.run, meta: entry.meta, chunk_count: entry.chunkCount,
+      chunks_stored: entry.chunks.size, frames, bytes, started_at: entry.startedAt, finished_at: entry.finishedAt,
+      complete, pinned: entry.pinned, live: this.isLive(entry) };
+  }
+
+  /** Still being pushed: its last chunk has not come yet and the pusher was heard from lately. */
+  isLive(entry) {
+    return !this.isComplete(entry) && !entry.chunks.has(entry.chunkCount - 1) && Date.now() - entry.updatedAt < LIVE_QUIET_MS;
+  }
+
+  entryFor(id) {
+    if (!REPLAY_ID_PATTERN.test(id)) throw new HttpError(400, `invalid replay id ${JSON.stringify(id)}`);
+    const entry = this.replays.get(id);
+    if (!entry) throw new HttpError(404, `replay ${id} not found`);
+    return entry;
+  }
+
+  list(query) {
+    const limit = query.has('limit') ? Number(query.get('limit')) : 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be an integer 1..1000');
+    const before = query.has('before') ? Number(query.get('before')) : Infinity;
+    if (Number.isNaN(before)) throw new HttpError(400, 'before must be a cursor from "next"');
+    const run = query.get('run');
+    const runName = (value) => (value && typeof value === 'object' ? value.name ?? value.id : value);
+    const matches = [...this.replays.values()].reverse()
+      .filter((entry) => entry.sequence < before && (!run || String(runName(entry.run)) === run));
+    const page = matches.slice(0, limit);
+    const next = matches.length > limit ? String(page[page.length - 1].sequence) : null;
+    return { replays: page.map((entry) => this.summary(entry)), next };
+  }
+
+  handle(req, res, url) {
+    const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
+    if (req.method === 'GET' && url.pathname === '/replays') return sendJson(res, 200, this.list(url.searchParams));
+    const entry = this.entryFor(parts[0] ?? '');
+    if (req.method === 'GET' && parts.length === 1) {
+      const indices = [...entry.chunks.keys()].sort((a, b) => a - b);
+      const frames = indices.flatMap((index) => entry.chunks.get(index));
+      const text = JSON.stringify({ world: entry.world, frames, meta: entry.meta, run: entry.run });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text),
+        'Content-Disposition': `attachment; filename="${entry.id}.replay.json"` });
+      return res.end(text);
+    }
+    if (req.method === 'GET' && parts.length === 3 && parts[1] === 'chunks') {
+      const index = Number(parts[2]);
+      if (!/^\d+$/.test(parts[2])) throw new HttpError(400, 'chunk index must be a number');
+      if (!entry.chunks.has(index)) throw new HttpError(404, `chunk ${index} of replay ${entry.id} is not stored`);
+      return sendJson(res, 200, entry.chunks.get(index));
+    }
+    if (parts.length === 2 && parts[1] === 'pin' && (req.method === 'POST' || req.method === 'DELETE')) {
+      entry.pinned = req.method === 'POST';
+      return sendJson(res, 200, this.summary(entry));
+    }
+    if (req.method === 'DELETE' && parts.length === 1) {
+      this.replays.delete(entry.id);
+      return sendJson(res, 200, { status: 'ok', replay_id: entry.id });
+    }
+    throw new HttpError(404, `no route for ${req.method} ${url.pathname}`);
+  }
+}
+
+// ---- the view login (issue 15) ---------------------------------------------------------
+
+const SESSION_COOKIE = 'echelon_session';
+const SESSION_MAX_AGE_S = 7 * 24 * 3600;
+const GUARDED_PREFIXES = ['/events', '/worlds/', '/nav/', '/replays'];
+
+class MockSessions {
+  constructor(viewToken) {
+    this.viewToken = viewToken;
+    this.sessions = new Set();
+  }
+
+  /** True for the read endpoints a view token protects (pushes have their own token). */
+  guards(method, pathname) {
+    if (!this.viewToken) return false;
+    if (method === 'PUT' || method === 'HEAD') return false;
+    return GUARDED_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(prefix));
+  }
+
+  allows(req) {
+    if ((req.headers.authorization || '') === `Bearer ${this.viewToken}`) return true;
+    return this.sessions.has(this.cookieOf(req));
+  }
+
+  cookieOf(req) {
+    for (const part of (req.headers.cookie || '').split(';')) {
+      const [name, value] = part.trim().split('=');
+      if (name === SESSION_COOKIE) return value;
+    }
+    return null;
+  }
+
+  async handle(req, res) {
+    if (req.method === 'GET') {
+      return sendJson(res, 200, { required: Boolean(this.viewToken), authenticated: !this.viewToken || this.allows(req) });
+    }
+    if (req.method === 'DELETE') {
+      this.sessions.delete(this.cookieOf(req));
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`);
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST, GET or DELETE');
+    const { value } = await readJson(req, ['token']);
+    if (!this.viewToken) return sendJson(res, 200, { status: 'ok', required: false });
+    if (value.token !== this.viewToken) throw new HttpError(401, 'wrong token');
+    const id = crypto.randomUUID();
+    this.sessions.add(id);
+    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; Max-Age=${SESSION_MAX_AGE_S}; HttpOnly; SameSite=Strict`);
+    return sendJson(res, 200, { status: 'ok', expires_in_s: SESSION_MAX_AGE_S });
+  }
+}
+
 // ---- the server ------------------------------------------------------------------
 
-export function createMockServer({ keepaliveMs = 15000 } = {}) {
+export function createMockServer({ keepaliveMs = 15000, viewToken = '' } = {}) {
   const startedAt = Date.now();
+  const library = new MockLibrary();
+  const sessions = new MockSessions(viewToken);
   const worlds = new Map();        // hash -> {text, value}
   const navGoldens = loadNavGoldens();
   const clients = new Set();       // {res, withWorld}
@@ -318,6 +495,7 @@ export function createMockServer({ keepaliveMs = 15000 } = {}) {
     }
     const world = worlds.get(chunk.world_ref);
     if (!world) throw new HttpError(400, `world ${chunk.world_ref} is not stored; PUT /worlds/{hash} first`);
+    library.store(chunk, world.value);
     let notified = 0;
     if (chunk.chunk_index === 0) {
       notified = broadcast('replay_start', {
@@ -374,7 +552,12 @@ export function createMockServer({ keepaliveMs = 15000 } = {}) {
     if (req.method === 'GET' && pathname === '/health') {
       return sendJson(res, 200, { status: 'ok', clients: clients.size, uptime_s: (Date.now() - startedAt) / 1000, mock: true });
     }
+    if (pathname === '/session') return sessions.handle(req, res);
+    if (sessions.guards(req.method, pathname) && !sessions.allows(req)) {
+      throw new HttpError(401, 'a view token is required: POST /session {"token"} or send Authorization: Bearer');
+    }
     if (req.method === 'GET' && pathname === '/events') return openEventStream(req, res, url.searchParams);
+    if (pathname === '/replays' || pathname.startsWith('/replays/')) return library.handle(req, res, url);
     if (req.method === 'POST' && pathname === '/push') return handlePush(req, res);
     if (req.method === 'POST' && pathname === '/nav/graph') return handleNavGraph(req, res);
     if (req.method === 'POST' && pathname === '/nav/path') return handleNavPath(req, res);
@@ -385,7 +568,10 @@ export function createMockServer({ keepaliveMs = 15000 } = {}) {
     throw new HttpError(404, `no route for ${req.method} ${pathname}`);
   }
 
+  const csp = viewerCsp();
   const server = http.createServer((req, res) => {
+    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     route(req, res).catch((error) => {
       const status = error instanceof HttpError ? error.status : 500;
       if (!res.headersSent) sendJson(res, status, { detail: error.message });

@@ -39,3 +39,26 @@ export function fetchNavGraph(worldHash, signal) {
 export function fetchNavPath(worldHash, startPos, goalPos, signal) {
   return postJson('/nav/path', { world_hash: worldHash, start_pos: startPos, goal_pos: goalPos }, signal);
 }
+
+/** GET /replays: {replays:[...], next} (issue 14), newest first. */
+export function fetchReplayList({ run = '', limit = 50, before = '' } = {}, signal) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (run) params.set('run', run);
+  if (before) params.set('before', before);
+  return fetch(`/replays?${params}`, { signal }).then(readJsonResponse);
+}
+
+/** URL of one stored chunk (fetched and parsed in the stream worker). */
+export function replayChunkUrl(replayId, chunkIndex) {
+  return `/replays/${encodeURIComponent(replayId)}/chunks/${chunkIndex}`;
+}
+
+/** URL of a whole stored replay, as one JSON document (a download). */
+export function replayDownloadUrl(replayId) {
+  return `/replays/${encodeURIComponent(replayId)}`;
+}
+
+/** POST /session {"token"}: the server sets the view cookie (issue 15). */
+export function postSession(token) {
+  return postJson('/session', { token });
+}

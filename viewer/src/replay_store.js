@@ -19,6 +19,17 @@ export class Replay {
     this.complete = false;
     this.inlineWorld = world || null;
     this.receivedAt = performance.now();
+    this.fromLibrary = false;
+  }
+
+  /** The frame step (s) and frames per chunk seen so far, for the expected length of a live replay. */
+  expectedEndTime() {
+    const first = this.chunks.find((frames) => frames && frames.length > 1);
+    if (!first || this.chunkCount <= 0) return 0;
+    const step = first[1].t - first[0].t;
+    if (!(step > 0)) return 0;
+    const start = this.firstFrame().t;
+    return start + (this.chunkCount * first.length - 1) * step;
   }
 
   /** Stores a chunk's frames; returns false for a duplicate or an unusable chunk. */
@@ -99,6 +110,17 @@ export class ReplayStore {
     }
     this.other = replay;
     return false;
+  }
+
+  /**
+   * Puts `replay` on screen (a choice from the picker); the replay it replaces
+   * becomes `other`, whatever `other` was is dropped.
+   */
+  show(replay) {
+    if (this.displayed === replay) return false;
+    this.other = this.displayed;
+    this.displayed = replay;
+    return true;
   }
 
   /** Shows `other` if it is newer than the displayed replay (leaving "stay on current"). */

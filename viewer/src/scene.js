@@ -6,6 +6,7 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 
 const BACKGROUND = 0x0d1117;
+const FOLLOW_RATE = 6; // 1/s: how fast the followed point catches up (exponential, frame-rate independent)
 
 /**
  * True when WebGL runs in software (SwiftShader, llvmpipe: no GPU, e.g. a headless
@@ -53,6 +54,8 @@ export class SceneView {
     this.scene.add(sun);
 
     this.framedSize = null;
+    this.framedExtent = null;
+    this.followDelta = new THREE.Vector3();
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
     this.resize();
@@ -76,6 +79,7 @@ export class SceneView {
     const key = `${extentX}x${extentY}x${extentZ}`;
     if (this.framedSize === key) return;
     this.framedSize = key;
+    this.framedExtent = [extentX, extentY, extentZ];
     const span = Math.max(extentX, extentY);
     this.controls.target.set(extentX / 2, extentY / 2, 0);
     this.camera.position.set(extentX / 2, extentY / 2 - span * 0.76, span * 1.02);
@@ -85,6 +89,51 @@ export class SceneView {
     this.camera.updateProjectionMatrix();
     this.controls.update();
     this.requestRender();
+  }
+
+  /** Back to the view of the whole world (key R). */
+  resetView() {
+    if (!this.framedExtent) return;
+    this.framedSize = null;
+    this.frameWorld(...this.framedExtent);
+  }
+
+  /**
+   * Moves the orbit target (and the camera with it, keeping the user's angle and
+   * distance) toward `point`, smoothly: a follow camera that does not jump when
+   * playback seeks.
+   */
+  followPoint(point, dtSeconds) {
+    const blend = dtSeconds > 0 ? 1 - Math.exp(-FOLLOW_RATE * dtSeconds) : 0;
+    this.followDelta.subVectors(point, this.controls.target).multiplyScalar(blend);
+    if (this.followDelta.lengthSq() < 1e-8) return;
+    this.controls.target.add(this.followDelta);
+    this.camera.position.add(this.followDelta);
+    this.requestRender();
+  }
+
+  /** Camera position and orbit target as six numbers (for links). */
+  cameraState() {
+    const p = this.camera.position;
+    const t = this.controls.target;
+    return [p.x, p.y, p.z, t.x, t.y, t.z].map((v) => Math.round(v * 100) / 100);
+  }
+
+  setCameraState(values) {
+    if (!Array.isArray(values) || values.length !== 6 || !values.every(Number.isFinite)) return false;
+    this.camera.position.set(values[0], values[1], values[2]);
+    this.controls.target.set(values[3], values[4], values[5]);
+    this.controls.update();
+    this.requestRender();
+    return true;
+  }
+
+  /** A PNG of the view as it is now (rendered in the same task: the drawing buffer is not kept). */
+  snapshotPng() {
+    this.render();
+    return new Promise((resolve, reject) => {
+      this.renderer.domElement.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the canvas gave no image'))), 'image/png');
+    });
   }
 
   /** Applies orbit input; call before layers that face the camera read its orientation. */

@@ -1,20 +1,18 @@
-// The server-sent event stream (GET /events) with our own reconnect policy.
-//
-// EventSource retries by itself, but with the browser's fixed delay and without
-// telling us when it gave up, so on any error we close it and open a new one after
-// a backoff of 1 s doubling to 10 s, reset once a connection opens. A new
-// EventSource does not resend Last-Event-ID, so the last id we saw travels in the
-// `last_event_id` query parameter instead. `world=0` asks the server to leave the
-// (0.5 MB) world out of replay_start: the viewer fetches it once per hash itself.
+// The tab's side of the event stream. The connection itself lives in a worker
+// (stream_hub.js): a SharedWorker when the browser has one, so all viewer tabs
+// of a browser share one /events connection, else a dedicated Worker per tab.
+// This class mirrors the worker's connection state for the UI and tests, hands
+// its events to `onEvent` and fetches library chunks through it (parsed there).
 
 export const ConnectionState = Object.freeze({
   CONNECTING: 'connecting',
   CONNECTED: 'connected',
   RECONNECTING: 'reconnecting',
+  UNAUTHORIZED: 'unauthorized',
   DISCONNECTED: 'disconnected',
 });
 
-const EVENT_TYPES = ['replay_start', 'replay_chunk', 'replay_end', 'world'];
+const WORKER_URL = new URL('./stream_worker.js', import.meta.url);
 
 export class EventStream {
   /**
@@ -22,102 +20,107 @@ export class EventStream {
    * @param {(type: string, data: object) => void} options.onEvent
    * @param {() => void} options.onStateChange  read `state`, `retryAt` after the call
    */
-  constructor({ path = '/events', onEvent, onStateChange, minDelayMs = 1000, maxDelayMs = 10000 }) {
-    this.path = path;
+  constructor({ onEvent, onStateChange }) {
     this.onEvent = onEvent;
     this.onStateChange = onStateChange;
-    this.minDelayMs = minDelayMs;
-    this.maxDelayMs = maxDelayMs;
-
     this.state = ConnectionState.DISCONNECTED;
+    this.detail = '';
     this.lastEventId = null;
-    this.nextDelayMs = minDelayMs;
-    this.retryAt = 0;            // performance.now() of the next attempt while reconnecting
-    this.connectionCount = 0;    // successful opens, for tests and diagnostics
-    this.malformedEvents = 0;
-    this.eventSource = null;
-    this.retryTimer = 0;
-
-    this.handleMessage = this.handleMessage.bind(this);
+    this.nextDelayMs = 1000;
+    this.retryAt = 0;
+    this.connectionCount = 0;
+    this.attemptTimes = [];
+    this.url = '';
+    this.tabs = 0;
+    this.shared = false;
+    this.port = null;
+    this.worker = null;
+    this.nextRequestId = 1;
+    this.pending = new Map(); // requestId -> {resolve, reject}
   }
 
   start() {
-    if (this.eventSource || this.retryTimer) return;
-    this.connect();
-  }
-
-  stop() {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = 0;
-    this.closeEventSource();
-    this.setState(ConnectionState.DISCONNECTED);
-  }
-
-  /** The URL of the next connection attempt. */
-  buildUrl() {
-    const params = new URLSearchParams({ world: '0' });
-    if (this.lastEventId !== null) params.set('last_event_id', this.lastEventId);
-    return `${this.path}?${params}`;
-  }
-
-  connect() {
-    this.retryTimer = 0;
-    this.setState(ConnectionState.CONNECTING);
-    const source = new EventSource(this.buildUrl());
-    this.eventSource = source;
-    source.onopen = () => {
-      if (this.eventSource !== source) return;
-      this.nextDelayMs = this.minDelayMs;
-      this.connectionCount += 1;
-      this.setState(ConnectionState.CONNECTED);
-    };
-    source.onerror = () => {
-      if (this.eventSource !== source) return;
-      this.closeEventSource();
-      this.scheduleReconnect();
-    };
-    for (const type of EVENT_TYPES) source.addEventListener(type, this.handleMessage);
-  }
-
-  scheduleReconnect() {
-    const delay = this.nextDelayMs;
-    this.nextDelayMs = Math.min(delay * 2, this.maxDelayMs);
-    this.retryAt = performance.now() + delay;
-    this.retryTimer = setTimeout(() => this.connect(), delay);
-    this.setState(ConnectionState.RECONNECTING);
-  }
-
-  closeEventSource() {
-    const source = this.eventSource;
-    if (!source) return;
-    this.eventSource = null;
-    source.onopen = null;
-    source.onerror = null;
-    for (const type of EVENT_TYPES) source.removeEventListener(type, this.handleMessage);
-    source.close();
-  }
-
-  handleMessage(message) {
-    if (message.lastEventId) this.lastEventId = message.lastEventId;
-    let data;
-    try {
-      data = JSON.parse(message.data);
-    } catch {
-      this.malformedEvents += 1;
-      console.warn(`ignoring ${message.type} event whose data is not JSON`);
-      return;
+    if (this.port) return;
+    if (typeof SharedWorker === 'function') {
+      this.worker = new SharedWorker(WORKER_URL, { type: 'module', name: 'echelon-events' });
+      this.port = this.worker.port;
+      this.shared = true;
+    } else {
+      this.worker = new Worker(WORKER_URL, { type: 'module', name: 'echelon-events' });
+      this.port = this.worker;
     }
-    this.onEvent(message.type, data);
+    this.port.onmessage = (message) => this.handleWorkerMessage(message.data);
+    this.setLocalState(ConnectionState.CONNECTING);
   }
 
-  setState(state) {
+  /** Leaves the shared connection (page teardown); a dedicated worker is ended. */
+  stop() {
+    if (!this.port) return;
+    this.port.postMessage({ op: 'close' });
+    if (this.shared) this.port.close();
+    else this.worker.terminate();
+    this.port = null;
+    this.worker = null;
+    for (const { reject } of this.pending.values()) reject(new Error('stream stopped'));
+    this.pending.clear();
+    this.setLocalState(ConnectionState.DISCONNECTED);
+  }
+
+  /** Connects now instead of waiting for the backoff (also after a login). */
+  retryNow() {
+    if (this.port) this.port.postMessage({ op: 'retry' });
+  }
+
+  /** GET `url` (a library chunk) in the worker; resolves to the chunk's frames. */
+  fetchChunk(url) {
+    const requestId = this.nextRequestId;
+    this.nextRequestId += 1;
+    return new Promise((resolve, reject) => {
+      if (!this.port) {
+        reject(new Error('stream stopped'));
+        return;
+      }
+      this.pending.set(requestId, { resolve, reject });
+      this.port.postMessage({ op: 'fetchChunk', requestId, url });
+    });
+  }
+
+  handleWorkerMessage(message) {
+    if (!message) return;
+    if (message.kind === 'events') {
+      for (const event of message.events) {
+        if (event.id) this.lastEventId = event.id;
+        this.onEvent(event.type, event.data);
+      }
+    } else if (message.kind === 'state') {
+      Object.assign(this, {
+        detail: message.detail, lastEventId: message.lastEventId ?? this.lastEventId, nextDelayMs: message.nextDelayMs,
+        retryAt: message.retryAt, connectionCount: message.connectionCount, attemptTimes: message.attemptTimes,
+        url: message.url, tabs: message.tabs,
+      });
+      this.setLocalState(message.state);
+    } else if (message.kind === 'chunk' || message.kind === 'chunkError') {
+      const request = this.pending.get(message.requestId);
+      if (!request) return;
+      this.pending.delete(message.requestId);
+      if (message.kind === 'chunk') request.resolve(message.frames);
+      else request.reject(Object.assign(new Error(message.message), { status: message.status }));
+    }
+  }
+
+  setLocalState(state) {
     if (this.state === state) return;
     this.state = state;
     this.onStateChange();
   }
 
+  /** The URL of the latest connection attempt. */
+  buildUrl() {
+    return this.url;
+  }
+
   /** Whole seconds until the next attempt (for "reconnecting in N s"). */
-  secondsUntilRetry(now = performance.now()) {
+  secondsUntilRetry(now = Date.now()) {
     return Math.max(0, Math.ceil((this.retryAt - now) / 1000));
   }
 }

@@ -15,6 +15,11 @@ export function installTestHook(app) {
     get connectionCount() { return app.stream.connectionCount; },
     get nextReconnectDelayMs() { return app.stream.nextDelayMs; },
     get streamUrl() { return app.stream.buildUrl(); },
+    get streamShared() { return app.stream.shared; },
+    get streamTabs() { return app.stream.tabs; },
+    get streamAttemptTimes() { return app.stream.attemptTimes.slice(); },
+    get loginVisible() { return !document.getElementById('login').hidden; },
+    get connectionBannerVisible() { return !document.getElementById('connection-banner').hidden; },
 
     get replayId() { return displayed() ? displayed().id : null; },
     get worldHash() { return displayed() ? displayed().worldRef : null; },
@@ -33,6 +38,12 @@ export function installTestHook(app) {
     get newerReplayWaiting() { return app.store.hasNewerPending(); },
     get stayOnCurrent() { return app.stayOnCurrent; },
     get orphanChunks() { return app.orphanChunks; },
+    get shownFromLibrary() { return displayed() ? displayed().fromLibrary : false; },
+    get libraryLoading() { return app.loader.active; },
+    get libraryError() { return app.libraryError; },
+    get expectedEndTime() { return displayed() && !displayed().complete ? displayed().expectedEndTime() : 0; },
+    get pendingLink() { return app.pendingLink ? { ...app.pendingLink } : null; },
+    get lastLink() { return app.lastLink; },
 
     get frameIndex() { return app.playback.receivedFrameIndex(); },
     get chunkIndex() { return app.playback.chunkIndex; },
@@ -43,6 +54,10 @@ export function installTestHook(app) {
     get playing() { return app.playback.playing; },
     get buffering() { return app.playback.isBuffering(); },
     get speed() { return app.playback.speed; },
+    get speedPinned() { return app.speedPinned; },
+    get atEnd() { return app.playback.atEnd(); },
+    get helpVisible() { return app.helpVisible; },
+    get pickerOpen() { return app.picker.isOpen; },
 
     get navGraphVisible() { return app.nav.graphVisible; },
     get navState() { return app.nav.graphState; },
@@ -54,6 +69,12 @@ export function installTestHook(app) {
     get pathsRequested() { return app.nav.pathsRequested; },
 
     get selectedMechId() { return app.selectedMechId; },
+    get followedMechId() { return app.followedMechId; },
+    get cameraState() { return app.view.cameraState(); },
+    get cameraTarget() { const t = app.view.controls.target; return [t.x, t.y, t.z]; },
+    get labelsVisible() { return app.labels.visibleCount; },
+    get result() { return app.markers.resultMarker ? { ...app.markers.resultMarker } : null; },
+    get disposed() { return Boolean(app.disposed); },
     get effectsActive() { return app.effects.activeCount; },
     get effectsSpawned() { return app.effects.spawnedTotal; },
     get smokeCloudsDrawn() { return app.effects.smoke.count; },
@@ -84,6 +105,12 @@ export function installTestHook(app) {
       if (!projected.visible) return null;
       const rect = app.view.renderer.domElement.getBoundingClientRect();
       return { x: rect.left + projected.x, y: rect.top + projected.y };
+    },
+
+    /** Copies of the timeline markers ({t, kind, type, team, text}); `shownOnly` as drawn on the bar. */
+    markers(shownOnly = false) {
+      const list = shownOnly ? app.timeline.shownMarkers() : app.markers.markers();
+      return list.map((marker) => ({ ...marker }));
     },
 
     /** Renders once and samples the canvas pixels (proves WebGL draws). */

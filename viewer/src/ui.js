@@ -2,11 +2,10 @@
 // user input becomes a call on `intents`, and main.js pushes state back through the
 // show*() methods, which touch the DOM only when what they display changed.
 
-export function formatClock(seconds) {
-  const whole = Math.max(0, Math.floor(Number(seconds) || 0));
-  const minutes = Math.floor(whole / 60);
-  return `${String(minutes).padStart(2, '0')}:${String(whole % 60).padStart(2, '0')}`;
-}
+import { formatClock, progressLabel, runName } from './format.js';
+import { SHORTCUTS, intentForKey, keyBelongsToControl } from './shortcuts.js';
+
+export { formatClock };
 
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -17,6 +16,7 @@ const CONNECTION_TEXT = {
   connected: () => 'Connected',
   reconnecting: (seconds) => (seconds > 0 ? `Reconnecting in ${seconds} s` : 'Reconnecting…'),
   disconnected: () => 'Disconnected',
+  unauthorized: () => 'Login needed',
 };
 
 export class ViewerUI {
@@ -51,7 +51,25 @@ export class ViewerUI {
       progressText: byId('progress-text'),
       stayOnCurrent: byId('stay-on-current'),
       newerReplay: byId('newer-replay'),
+      speedPinned: byId('speed-pinned'),
+      connectionBanner: byId('connection-banner'),
+      connectionBannerText: byId('connection-banner-text'),
+      retryNow: byId('retry-now'),
+      login: byId('login'),
+      loginForm: byId('login-form'),
+      loginToken: byId('login-token'),
+      loginError: byId('login-error'),
+      help: byId('help'),
+      helpList: byId('help-list'),
+      resultBanner: byId('result-banner'),
+      followStatus: byId('follow-status'),
+      copyLink: byId('copy-link'),
+      linkStatus: byId('link-status'),
+      exportReplay: byId('export-replay'),
+      exportPng: byId('export-png'),
+      openHelp: byId('open-help'),
     };
+    this.fillHelp(doc);
     this.shown = new Map(); // element -> last text/attribute written, to skip no-op DOM writes
     this.scrubbing = false;
     this.bindInputs(doc, intents);
@@ -59,6 +77,7 @@ export class ViewerUI {
 
   bindInputs(doc, intents) {
     const el = this.el;
+    const byId = (d, id) => d.getElementById(id);
     el.stepBack.addEventListener('click', () => intents.stepBack());
     el.playPause.addEventListener('click', () => intents.togglePlay());
     el.stepForward.addEventListener('click', () => intents.stepForward());
@@ -73,16 +92,47 @@ export class ViewerUI {
     el.togglePaths.addEventListener('click', () => intents.togglePaths());
     el.stayOnCurrent.addEventListener('change', () => intents.setStayOnCurrent(el.stayOnCurrent.checked));
     el.newerReplay.addEventListener('click', () => intents.showNewestReplay());
-    doc.addEventListener('keydown', (event) => {
-      // Form controls keep their own keys (arrows move the slider), except Escape.
-      const inControl = event.target.closest && event.target.closest('input, select, textarea');
-      if (inControl && event.key !== 'Escape') return;
-      const action = { ' ': intents.togglePlay, ArrowLeft: intents.stepBack, ArrowRight: intents.stepForward,
-        Escape: intents.closeInspector }[event.key];
-      if (!action) return;
+    el.speedPinned.addEventListener('change', () => intents.setSpeedPinned(el.speedPinned.checked));
+    el.retryNow.addEventListener('click', () => intents.retryNow());
+    el.loginForm.addEventListener('submit', (event) => {
       event.preventDefault();
-      action();
+      intents.login(el.loginToken.value);
     });
+    el.copyLink.addEventListener('click', () => intents.copyLink());
+    el.exportReplay.addEventListener('click', () => intents.exportReplay());
+    el.exportPng.addEventListener('click', () => intents.exportPng());
+    el.openHelp.addEventListener('click', () => intents.toggleHelp());
+    byId(doc, 'help-close').addEventListener('click', () => intents.toggleHelp());
+    // A slider or button used with the mouse must not keep the keys: Space and arrows stay the viewer's.
+    for (const control of [el.scrub, el.speed]) control.addEventListener('change', () => control.blur());
+    doc.addEventListener('keydown', (event) => {
+      if (keyBelongsToControl(event)) return;
+      const intent = intentForKey(event);
+      if (!intent || !intents[intent]) return;
+      event.preventDefault();
+      intents[intent]();
+    });
+    // Space on a focused button would also click it on keyup: the keydown above already acted.
+    doc.addEventListener('keyup', (event) => {
+      if (event.key === ' ' && event.target.closest && event.target.closest('button')) event.preventDefault();
+    });
+  }
+
+  fillHelp(doc) {
+    const rows = SHORTCUTS.map(({ keys, label }) => {
+      const row = doc.createElement('tr');
+      const keyCell = doc.createElement('th');
+      for (const key of keys) {
+        const kbd = doc.createElement('kbd');
+        kbd.textContent = key;
+        keyCell.append(kbd, ' ');
+      }
+      const labelCell = doc.createElement('td');
+      labelCell.textContent = label;
+      row.append(keyCell, labelCell);
+      return row;
+    });
+    this.el.helpList.replaceChildren(...rows);
   }
 
   setText(element, text) {
@@ -105,20 +155,25 @@ export class ViewerUI {
   }
 
   showRates(streamFramesPerSecond, renderFramesPerSecond) {
-    this.setText(this.el.rates, `(${streamFramesPerSecond.toFixed(1)} fps in · ${Math.round(renderFramesPerSecond)} fps drawn)`);
+    this.setText(this.el.rates, `receiving ${streamFramesPerSecond.toFixed(1)} frames/s · drawing ${Math.round(renderFramesPerSecond)}/s`);
   }
 
-  showReplayInfo(replay) {
+  showReplayInfo(replay, shownFromLibrary) {
     if (!replay) {
       this.setText(this.el.replayInfo, 'No replay yet');
+      this.setAttribute(this.el.replayInfo, 'title', 'No replay on screen');
       return;
     }
-    const run = replay.meta.run && typeof replay.meta.run === 'object' ? replay.meta.run : null;
-    const extra = run && (run.name || run.id) ? ` · run ${run.name || run.id}` : '';
-    this.setText(this.el.replayInfo, `Replay ${replay.id} · world ${replay.worldRef}${extra}`);
+    const run = runName(replay.meta.run) || runName(replay.run);
+    const progress = progressLabel(replay.meta);
+    const state = replay.complete ? (replay.missingChunks().length ? 'partial' : 'complete') : 'live';
+    const source = shownFromLibrary ? 'from the library' : state;
+    const parts = [run ? `Run ${run}` : 'Replay', progress, source].filter(Boolean);
+    this.setText(this.el.replayInfo, parts.join(' · '));
+    this.setAttribute(this.el.replayInfo, 'title', `Replay ${replay.id} · world ${replay.worldRef}`);
   }
 
-  showPlayback({ hasFrame, playing, time, start, end, speed }) {
+  showPlayback({ hasFrame, playing, time, start, end, expectedEnd, speed, speedPinned }) {
     const el = this.el;
     el.stepBack.disabled = !hasFrame;
     el.stepForward.disabled = !hasFrame;
@@ -126,16 +181,21 @@ export class ViewerUI {
     el.scrub.disabled = !hasFrame;
     this.setText(el.playPause, playing ? '❚❚' : '▶');
     this.setAttribute(el.playPause, 'aria-label', playing ? 'Pause' : 'Play');
-    this.setText(el.time, `${formatClock(time)} / ${formatClock(end)}`);
+    // A live replay's bar spans its expected length, so it does not rescale as chunks arrive.
+    const barEnd = Math.max(end, expectedEnd || 0);
+    const expected = expectedEnd > end ? ` (~${formatClock(Math.round(expectedEnd))})` : '';
+    this.setText(el.time, `${formatClock(time)} / ${formatClock(end)}${expected}`);
     if (!this.scrubbing) {
       const min = String(start);
-      const max = String(Math.max(start, end));
+      const max = String(Math.max(start, barEnd));
       if (el.scrub.min !== min) el.scrub.min = min;
       if (el.scrub.max !== max) el.scrub.max = max;
       el.scrub.valueAsNumber = time;
     }
     const speedText = String(speed);
     if (el.speed.value !== speedText) el.speed.value = speedText;
+    if (el.speedPinned.checked !== speedPinned) el.speedPinned.checked = speedPinned;
+    return barEnd;
   }
 
   showProgress(replay) {
@@ -199,6 +259,49 @@ export class ViewerUI {
 
   showEmptyHint(visible) {
     this.setHidden(this.el.emptyHint, !visible);
+  }
+
+  /** The banner over the view while the stream is down, with "retry now". */
+  showConnectionBanner(state, secondsUntilRetry, everConnected, detail) {
+    // Once connected, the banner stays up through every attempt until the stream is back.
+    const down = state === 'reconnecting' || (everConnected && (state === 'connecting' || state === 'disconnected'));
+    this.setHidden(this.el.connectionBanner, !down);
+    if (!down) return;
+    const when = state === 'reconnecting' && secondsUntilRetry > 0 ? `retrying in ${secondsUntilRetry} s` : 'retrying…';
+    const lost = everConnected ? 'Connection to the server lost' : 'Cannot reach the server';
+    this.setText(this.el.connectionBannerText, `${lost}: ${when}`);
+    this.setAttribute(this.el.connectionBannerText, 'title', detail || '');
+  }
+
+  showLogin(visible, error) {
+    const wasHidden = this.el.login.hidden;
+    this.setHidden(this.el.login, !visible);
+    this.setText(this.el.loginError, error || '');
+    if (visible && wasHidden) this.el.loginToken.focus();
+  }
+
+  showHelp(visible) {
+    this.setHidden(this.el.help, !visible);
+  }
+
+  showResult(marker) {
+    this.setHidden(this.el.resultBanner, !marker);
+    if (!marker) return;
+    this.setText(this.el.resultBanner, marker.text.replace(/^./, (c) => c.toUpperCase()));
+    if (this.el.resultBanner.dataset.team !== (marker.team || '')) this.el.resultBanner.dataset.team = marker.team || '';
+  }
+
+  showFollowing(mechId) {
+    this.setHidden(this.el.followStatus, !mechId);
+    if (mechId) this.setText(this.el.followStatus, `Following ${mechId} · Esc or drag to stop`);
+  }
+
+  showLinkStatus(text) {
+    this.setText(this.el.linkStatus, text);
+  }
+
+  showExport(canDownload) {
+    this.el.exportReplay.disabled = !canDownload;
   }
 
   showWorldError(message) {

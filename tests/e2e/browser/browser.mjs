@@ -31,12 +31,13 @@ export function launchBrowser() {
 
 /**
  * Opens the viewer at `baseUrl` in a new context.
- * Returns {page, context, consoleErrors, externalRequests, eventStreamUrls}.
+ * Returns {page, context, consoleErrors, externalRequests}. The /events connection is made
+ * by the viewer's stream worker, whose requests the page does not see: read it from the hook.
  */
 export async function openViewer(browser, baseUrl, { width = 1280, height = 800 } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const origin = new URL(baseUrl).origin;
-  const session = { context, consoleErrors: [], externalRequests: [], eventStreamUrls: [] };
+  const session = { context, consoleErrors: [], externalRequests: [] };
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue();
@@ -49,9 +50,6 @@ export async function openViewer(browser, baseUrl, { width = 1280, height = 800 
     if (message.type() === 'error') session.consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => session.consoleErrors.push(`pageerror: ${error.message}`));
-  page.on('request', (request) => {
-    if (new URL(request.url()).pathname === '/events') session.eventStreamUrls.push(request.url());
-  });
   await page.goto(`${baseUrl}/`);
   await page.waitForFunction(() => Boolean(window.__echelon));
   return session;
@@ -60,18 +58,19 @@ export async function openViewer(browser, baseUrl, { width = 1280, height = 800 
 /**
  * The setup every browser test file shares: registers a `before` hook that starts
  * a server and a browser, opens the viewer and waits for "connected", and an
- * `after` hook that closes both. Returns getters for what the hooks made:
+ * `after` hook that closes both (`connected: false` skips the wait, e.g. behind a login;
+ * `serverArgs` go to the server, `viewport` to the page). Returns getters for what the hooks made:
  * {server, browser, session, page} (session as returned by openViewer).
  */
-export function connectedViewerSuite() {
+export function connectedViewerSuite({ serverArgs = [], viewport, connected = true } = {}) {
   let server = null;
   let browser = null;
   let session = null;
   before(async () => {
-    server = await ServerUnderTest.start();
+    server = await ServerUnderTest.start({ extraArgs: serverArgs });
     browser = await launchBrowser();
-    session = await openViewer(browser, server.url);
-    await waitForHook(session.page, (h) => h.connection === 'connected');
+    session = await openViewer(browser, server.url, viewport);
+    if (connected) await waitForHook(session.page, (h) => h.connection === 'connected');
   });
   after(async () => {
     await browser?.close();
@@ -93,11 +92,16 @@ export function hook(page, name) {
 /** Waits until `predicate(window.__echelon)` (a function run in the page) is truthy. */
 export async function waitForHook(page, predicate, arg, timeoutMs = 30000) {
   try {
-    // The function is compiled here, in node, not by eval in the page: the
-    // viewer's Content-Security-Policy forbids 'unsafe-eval'.
-    const pageFunction = new Function('value', `return (${predicate.toString()})(window.__echelon, value);`);
-    const handle = await page.waitForFunction(pageFunction, arg, { timeout: timeoutMs, polling: 100 });
-    return await handle.jsonValue();
+    // Polled from here with page.evaluate(expression): playwright compiles that over the DevTools
+    // protocol, which the page's CSP (no eval) allows; waitForFunction would eval in the page.
+    const expression = `(() => { const h = window.__echelon; return h ? (${predicate.toString()})(h, ${JSON.stringify(arg ?? null)}) : null; })()`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await page.evaluate(expression);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } catch (error) {
     const state = await page.evaluate(() => {
       const h = window.__echelon;
@@ -133,9 +137,26 @@ export async function setPlaying(page, playing) {
   await waitForHook(page, (h, wanted) => h.playing === wanted, playing);
 }
 
-export async function saveScreenshot(page, name) {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const file = path.join(SCREENSHOT_DIR, name);
+/**
+ * Saves a screenshot. `docs: true` marks a screenshot of a feature that docs/ shows:
+ * it goes to docs/screenshots even against the mock (the mock serves the same page).
+ */
+export async function saveScreenshot(page, name, { docs = false } = {}) {
+  const dir = docs && !process.env.ECHELON_SCREENSHOT_DIR ? path.join(REPO_ROOT, 'docs', 'screenshots') : SCREENSHOT_DIR;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** Two animation frames: what the page changed is on screen (the UI refreshes on animation frames). */
+export function nextFrames(page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
+/** GET `path` of the server as JSON (throws on a non-200 answer). */
+export async function getJson(baseUrl, path) {
+  const response = await fetch(`${baseUrl}${path}`);
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
 }

@@ -35,11 +35,11 @@ async function expectOk(response, what) {
   return response.json();
 }
 
-export async function storeWorld(baseUrl, worldHash, worldText) {
-  const head = await fetch(`${baseUrl}/worlds/${worldHash}`, { method: 'HEAD' });
+export async function storeWorld(baseUrl, worldHash, worldText, headers = {}) {
+  const head = await fetch(`${baseUrl}/worlds/${worldHash}`, { method: 'HEAD', headers });
   if (head.status === 200) return;
   await expectOk(await fetch(`${baseUrl}/worlds/${worldHash}`, {
-    method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: worldText,
+    method: 'PUT', headers: { 'Content-Type': 'application/json', ...headers }, body: worldText,
   }), `PUT /worlds/${worldHash}`);
 }
 
@@ -52,11 +52,13 @@ export function chunkFrames(frames, chunkSize) {
 /**
  * Pushes `replay` ({worldText, worldHash, frames}) as `replayId`.
  * `skipChunks` lists chunk indices that are never sent (to make gaps);
- * `delayMs` waits between chunks (a live trainer streams them over time).
+ * `delayMs` waits between chunks (a live trainer streams them over time);
+ * `authorization` is sent as the Authorization header of every request.
  * Returns the /push answers.
  */
-export async function pushReplay(baseUrl, replay, { replayId, chunkSize = 100, skipChunks = [], delayMs = 0, meta = {} }) {
-  await storeWorld(baseUrl, replay.worldHash, replay.worldText);
+export async function pushReplay(baseUrl, replay, { replayId, chunkSize = 100, skipChunks = [], delayMs = 0, meta = {}, authorization }) {
+  const headers = authorization ? { Authorization: authorization } : {};
+  await storeWorld(baseUrl, replay.worldHash, replay.worldText, headers);
   const chunks = chunkFrames(replay.frames, chunkSize);
   const answers = [];
   for (const [index, frames] of chunks.entries()) {
@@ -65,7 +67,7 @@ export async function pushReplay(baseUrl, replay, { replayId, chunkSize = 100, s
     const body = { replay_id: replayId, world_ref: replay.worldHash, chunk_index: index, chunk_count: chunks.length, frames };
     if (index === 0) body.meta = meta;
     answers.push(await expectOk(await fetch(`${baseUrl}/push`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body),
     }), `POST /push chunk ${index}`));
   }
   return answers;

@@ -1,12 +1,14 @@
 // Starts the server under test on free ports and stops it again.
 //
 // With ECHELON_SERVER_BIN set, that binary is run as
-//   $ECHELON_SERVER_BIN --host 127.0.0.1 --port P --grpc-port G $ECHELON_SERVER_ARGS
+//   $ECHELON_SERVER_BIN --host 127.0.0.1 --port P --grpc-port G $ECHELON_SERVER_ARGS [extra args]
 // otherwise the viewer's mock server (viewer/dev/mock_server.mjs) stands in.
 // Readiness is GET /health answering 200, polled (no fixed sleeps). Every process
 // started here is killed when the test process exits, whatever happens.
 
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT } from './pusher.mjs';
@@ -17,8 +19,10 @@ const STOP_TIMEOUT_MS = 5000;
 const LOG_LIMIT = 64 * 1024;
 
 const running = new Set();
+const dataDirs = new Set();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** A TCP port that was free a moment ago. */
@@ -53,17 +57,31 @@ export async function waitFor(condition, { timeoutMs = 10000, intervalMs = 100, 
 }
 
 export class ServerUnderTest {
-  constructor({ port, grpcPort }) {
+  constructor({ port, grpcPort, extraArgs = [] }) {
+    this.extraArgs = extraArgs;
     this.port = port;
     this.grpcPort = grpcPort;
     this.child = null;
     this.log = '';
     this.isMock = !process.env.ECHELON_SERVER_BIN;
+    this.libraryDir = null;
   }
 
-  /** Starts a server on fresh free ports and waits until it is healthy. */
-  static async start() {
-    const server = new ServerUnderTest({ port: await freePort(), grpcPort: await freePort() });
+  /** The real server's data dir, made on first use. */
+  dataDir() {
+    if (!this.libraryDir) {
+      this.libraryDir = fs.mkdtempSync(path.join(os.tmpdir(), 'echelon-data-'));
+      dataDirs.add(this.libraryDir);
+    }
+    return this.libraryDir;
+  }
+
+  /**
+   * Starts a server on fresh free ports and waits until it is healthy.
+   * `extraArgs` are options both servers take (e.g. ['--view-token', 'secret']).
+   */
+  static async start({ extraArgs = [] } = {}) {
+    const server = new ServerUnderTest({ port: await freePort(), grpcPort: await freePort(), extraArgs });
     await server.start();
     return server;
   }
@@ -76,11 +94,12 @@ export class ServerUnderTest {
     const bin = process.env.ECHELON_SERVER_BIN;
     if (bin) {
       const extra = (process.env.ECHELON_SERVER_ARGS || '').split(/\s+/).filter(Boolean);
-      // The browser tests are about the viewer: no replay library (no data dir to share).
+      // Its own replay library (the picker and deep links read it), kept across
+      // restarts of this server and removed when the test process exits.
       return [bin, ['--host', '127.0.0.1', '--port', String(this.port), '--grpc-port', String(this.grpcPort),
-        '--no-library', ...extra]];
+        '--data-dir', this.dataDir(), ...extra, ...this.extraArgs]];
     }
-    return [process.execPath, [MOCK_SERVER, '--host', '127.0.0.1', '--port', String(this.port)]];
+    return [process.execPath, [MOCK_SERVER, '--host', '127.0.0.1', '--port', String(this.port), ...this.extraArgs]];
   }
 
   /** (Re)starts the process on the same ports. */

@@ -77,6 +77,11 @@ test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, {
     const replayId = `soak-${i}`;
     await pushReplay(server.url, fixtures[i % fixtures.length], { replayId });
     await waitForHook(page, (h, id) => h.replayId === id && h.complete && h.navState === 'ready', replayId, 120000);
+    // The picker and the markers in use too: list the library, jump along the markers.
+    await page.click('#open-picker');
+    await page.locator(`#picker-list [data-replay-id="${replayId}"][data-live=""]`).waitFor();
+    await page.keyboard.press('Escape');
+    for (let jump = 0; jump < 3; jump += 1) await page.keyboard.press(']');
     const sample = { replay: i, elapsedS: (Date.now() - started) / 1000, ...(await measureHeap(page, cdp)) };
     samples.push(sample);
     console.log(`soak sample replay=${i} t=${sample.elapsedS.toFixed(1)}s heapMB=${sample.usedMB.toFixed(2)} `

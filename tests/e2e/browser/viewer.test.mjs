@@ -15,7 +15,8 @@ test('the page loads offline and the indicator reaches "connected"', async () =>
   await waitForHook(page, (h) => h.connection === 'connected');
   await waitForText(page, '#connection-text', /^Connected/);
   assert.equal(await page.locator('h1').innerText(), 'ECHELON LIVE');
-  assert.match(session.eventStreamUrls[0], /\/events\?world=0$/);
+  assert.match(await hook(page, 'streamUrl'), /^\/events\?world=0$/);
+  assert.equal(await hook(page, 'streamShared'), true);
   assert.deepEqual(session.externalRequests, []);
   assert.deepEqual(session.consoleErrors, []);
 });
