@@ -55,7 +55,7 @@ def test_two_cores_two_gateways_survive_a_killed_nats_node_and_core():
     count = chunk_count(replay)
     with contextlib.ExitStack() as stack:
         nats = stack.enter_context(NatsCluster(3))
-        cluster_flags = ("--nats", nats.urls, "--nats-replicas", "3", "--nats-max-gb", "0.5")
+        cluster_flags = ("--nats", nats.urls, "--nats-replicas", "3", "--nats-max-gb", "0.5", "--no-library")
         core1 = stack.enter_context(Server(*cluster_flags))
         core2 = stack.enter_context(Server(*cluster_flags))
         cores = f"127.0.0.1:{core1.grpc_port},127.0.0.1:{core2.grpc_port}"
