@@ -1,5 +1,8 @@
 #include "gateway/gateway.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_metadata.h"
@@ -169,6 +172,10 @@ absl::Status Gateway::Bind() {
     if (!port.ok()) return port.status();
     port_ = *port;
     sse_writer_->Start();
+    // Lets cpp-httplib stream content providers (downloads) on the front's
+    // connections (http_connection.h).
+    listening_placeholder_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    SetServerListeningSocket(http_, listening_placeholder_);
   } else if (options_.port == 0) {
     port_ = http_.bind_to_any_port(options_.host);
   } else {
@@ -194,6 +201,11 @@ void Gateway::Stop() {
   sse_->Stop();
   if (sse_writer_) sse_writer_->Stop();
   if (front_) front_->Stop();
+  if (listening_placeholder_ >= 0) {
+    SetServerListeningSocket(http_, -1);  // streams still running end now
+    ::close(listening_placeholder_);
+    listening_placeholder_ = -1;
+  }
   http_.stop();
 }
 

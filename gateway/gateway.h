@@ -155,6 +155,9 @@ class Gateway {
   // Declared after http_: destroyed first, they use it.
   std::unique_ptr<SseWriter> sse_writer_;
   std::unique_ptr<ConnectionFront> front_;
+  // With the front: an open descriptor that stands in for cpp-httplib's
+  // listening socket (SetServerListeningSocket); -1 otherwise.
+  int listening_placeholder_ = -1;
 };
 
 }  // namespace echelon::gateway

@@ -44,6 +44,7 @@ bool SockaddrToIpPort(const sockaddr_storage& addr, std::string& ip, int& port) 
 // member pointer it yields works on any httplib::Server.
 struct ProcessRequestAccess : httplib::Server {
   using httplib::Server::process_request;
+  using httplib::Server::svr_sock_;
 };
 
 }  // namespace
@@ -189,6 +190,11 @@ bool ProcessOneRequest(httplib::Server& server, httplib::Stream& stream, bool cl
                        bool& connection_closed) {
   constexpr auto process = &ProcessRequestAccess::process_request;
   return (server.*process)(stream, close_connection, connection_closed, nullptr);
+}
+
+void SetServerListeningSocket(httplib::Server& server, int placeholder_fd) {
+  constexpr auto socket = &ProcessRequestAccess::svr_sock_;
+  (server.*socket).store(placeholder_fd < 0 ? INVALID_SOCKET : placeholder_fd);
 }
 
 std::string PlainHttpError(int status, std::string_view reason, std::string_view detail,

@@ -131,6 +131,15 @@ class HttpConnection : public httplib::Stream {
 bool ProcessOneRequest(httplib::Server& server, httplib::Stream& stream, bool close_connection,
                        bool& connection_closed);
 
+// cpp-httplib streams a content provider (a download, any response without a
+// fixed body) only while the Server looks like it is listening: its loops stop
+// at once when its listening socket is invalid, and under the connection
+// front it never listens itself. This sets that socket to `placeholder_fd`
+// (a descriptor the caller owns and keeps open while serving; httplib never
+// closes it, since it never ran listen()), or back to invalid with -1 so
+// that streams in progress end at shutdown.
+void SetServerListeningSocket(httplib::Server& server, int placeholder_fd);
+
 // A complete minimal HTTP/1.1 answer with a JSON {"detail": ...} body and
 // `Connection: close`, for answers written outside cpp-httplib (refusals,
 // timeouts). `extra_headers` are whole header lines, each ending in \r\n.
