@@ -14,6 +14,9 @@ export function runName(run) {
 }
 
 const PROGRESS_KEYS = /^(episode|update|iteration|epoch|step|generation|round)s?$/i;
+// Coarsest first, whatever order the JSON had (the server sorts keys).
+const PROGRESS_ORDER = ['generation', 'epoch', 'update', 'iteration', 'round', 'episode', 'step'];
+const progressRank = (key) => PROGRESS_ORDER.indexOf(key.toLowerCase().replace(/s$/, ''));
 
 /** "update 400 · episode 12" from the keys of `meta` (and meta.run) that count training progress. */
 export function progressLabel(meta) {
@@ -21,12 +24,13 @@ export function progressLabel(meta) {
   const scan = (object) => {
     if (!object || typeof object !== 'object') return;
     for (const [key, value] of Object.entries(object)) {
-      if (PROGRESS_KEYS.test(key) && (typeof value === 'number' || typeof value === 'string')) parts.push(`${key} ${value}`);
+      if (PROGRESS_KEYS.test(key) && (typeof value === 'number' || typeof value === 'string')) parts.push({ key, value });
     }
   };
   scan(meta);
   if (meta && typeof meta.run === 'object') scan(meta.run);
-  return parts.join(' · ');
+  parts.sort((a, b) => progressRank(a.key) - progressRank(b.key));
+  return parts.map(({ key, value }) => `${key} ${value}`).join(' · ');
 }
 
 export function formatBytes(bytes) {

@@ -17,7 +17,7 @@ test('the picker lists the live replay and the library with run, progress, lengt
   const { page, server } = viewer;
   await pushReplay(server.url, big(), { replayId: 'lib-a', meta: { update: 400, episode: 12 }, chunkSize: 100 });
   await pushReplay(server.url, small(), { replayId: 'lib-partial', meta: { update: 401 }, chunkSize: 30, skipChunks: [2] });
-  await pushReplay(server.url, small(), { replayId: 'lib-b', meta: { update: 402, run: { name: 'ppo-seed2' } }, chunkSize: 30 });
+  await pushReplay(server.url, small(), { replayId: 'lib-b', meta: { update: 402 }, run: 'ppo-seed2', chunkSize: 30 });
   await waitForHook(page, (h) => h.replayId === 'lib-b' && h.complete);
   const listed = await getJson(server.url, '/replays');
   assert.deepEqual(listed.replays.map((r) => r.replay_id).slice(0, 3), ['lib-b', 'lib-partial', 'lib-a']);

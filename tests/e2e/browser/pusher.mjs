@@ -56,7 +56,7 @@ export function chunkFrames(frames, chunkSize) {
  * `authorization` is sent as the Authorization header of every request.
  * Returns the /push answers.
  */
-export async function pushReplay(baseUrl, replay, { replayId, chunkSize = 100, skipChunks = [], delayMs = 0, meta = {}, authorization }) {
+export async function pushReplay(baseUrl, replay, { replayId, chunkSize = 100, skipChunks = [], delayMs = 0, meta = {}, run, authorization }) {
   const headers = authorization ? { Authorization: authorization } : {};
   await storeWorld(baseUrl, replay.worldHash, replay.worldText, headers);
   const chunks = chunkFrames(replay.frames, chunkSize);
@@ -66,6 +66,7 @@ export async function pushReplay(baseUrl, replay, { replayId, chunkSize = 100, s
     if (delayMs > 0 && answers.length > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const body = { replay_id: replayId, world_ref: replay.worldHash, chunk_index: index, chunk_count: chunks.length, frames };
     if (index === 0) body.meta = meta;
+    if (run !== undefined) body.run = run;  // the training run, beside meta as the trainer sends it
     answers.push(await expectOk(await fetch(`${baseUrl}/push`, {
       method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body),
     }), `POST /push chunk ${index}`));
