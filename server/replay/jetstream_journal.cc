@@ -8,8 +8,6 @@
 
 namespace echelon::replay {
 
-namespace v1 = echelon::replay::v1;
-
 namespace {
 // Protobuf framing, the replay id and the message headers of a chunk event.
 constexpr size_t kEventOverhead = 2048;
