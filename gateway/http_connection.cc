@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/json_writer.h"
+#include "protocol/http_answer_codec.h"
 
 namespace echelon::gateway {
 
@@ -199,12 +199,7 @@ void SetServerListeningSocket(httplib::Server& server, int placeholder_fd) {
 
 std::string PlainHttpError(int status, std::string_view reason, std::string_view detail,
                            std::string_view extra_headers) {
-  std::string body;
-  JsonWriter w(body);
-  w.BeginObject();
-  w.Key("detail");
-  w.String(detail);
-  w.EndObject();
+  const std::string body = json::RenderErrorJson(detail);
   std::string answer = absl::StrCat("HTTP/1.1 ", status, " ", std::string(reason), "\r\n");
   absl::StrAppend(&answer, "Content-Type: application/json; charset=utf-8\r\nContent-Length: ", body.size(), "\r\n");
   absl::StrAppend(&answer, "Connection: close\r\n", std::string(extra_headers), "\r\n", body);
