@@ -28,28 +28,32 @@ absl::Status FieldError(std::string_view field, std::string_view what) {
 // formats strings.
 template <typename FieldName>
 absl::StatusOr<int64_t> ReadIntegral(od::value value, const FieldName& field) {
-  od::number number;
-  if (value.get_number().get(number) != simdjson::SUCCESS) {
-    od::json_type type;
-    if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
-      return FieldError(field(), "integer out of range");
-    }
+  // The type is asked first and the value read with the matching getter:
+  // simdjson 3.0's get_number() yields 0.0 for floats of 19+ significant
+  // digits ("199999999999999999999.0"), which would turn them into wall 0.
+  od::number_type type;
+  if (value.get_number_type().get(type) != simdjson::SUCCESS) {
     return FieldError(field(), "expected an integer");
   }
-  switch (number.get_number_type()) {
-    case od::number_type::signed_integer:
-      return number.get_int64();
+  switch (type) {
+    case od::number_type::signed_integer: {
+      int64_t integer = 0;
+      if (value.get_int64().get(integer) != simdjson::SUCCESS) {
+        return FieldError(field(), "integer out of range");
+      }
+      return integer;
+    }
     case od::number_type::unsigned_integer:
       return FieldError(field(), "integer out of range");
     case od::number_type::floating_point_number:
       break;
   }
-  const double d = number.get_double();
+  double d = 0;
+  if (value.get_double().get(d) != simdjson::SUCCESS) return FieldError(field(), "expected an integer");
   // 2^63 is exactly representable; anything at or beyond it does not fit.
   constexpr double kLimit = 9223372036854775808.0;
-  if (!std::isfinite(d) || d != std::floor(d) || d >= kLimit || d < -kLimit) {
-    return FieldError(field(), "expected an integer");
-  }
+  if (!std::isfinite(d) || d != std::floor(d)) return FieldError(field(), "expected an integer");
+  if (d >= kLimit || d < -kLimit) return FieldError(field(), "integer out of range");
   return static_cast<int64_t>(d);
 }
 

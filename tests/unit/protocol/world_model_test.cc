@@ -85,6 +85,20 @@ TEST(ParseWorldTest, RejectsMalformedWalls) {
   EXPECT_EQ(ErrorOf(R"({"size":[4,4,4],"walls":[[1,1,123456789012345678901234567890]]})"),
             "walls[0]: integer out of range");
   EXPECT_EQ(ErrorOf(R"({"size":[4,4,4],"walls":{}})"), "walls: expected an array");
+  EXPECT_EQ(ErrorOf(R"({"size":[4,4,4],"walls":[[199999999999999999999.0,2,1]]})"),
+            "walls[0]: integer out of range");
+  EXPECT_EQ(ErrorOf(R"({"size":[4,4,4],"walls":[[1,1,1e400]]})"), "walls[0]: expected an integer");
+}
+
+// Floats of 19 or more significant digits are read by value: simdjson 3.0's
+// get_number() gives 0.0 for them, which once made such a wall a wall at 0.
+TEST(ParseWorldTest, ReadsLongWholeFloatsByValue) {
+  const WorldModel world = ParseOk(
+      R"({"size":[4,4,4],"walls":[[1000000000000000000.0,2.0000000000000000000,3],[1,1,1,4.0000000000000000000]]})");
+  ASSERT_EQ(world.walls.size(), 2u);
+  EXPECT_EQ(world.walls[0].x, 1000000000000000000);
+  EXPECT_EQ(world.walls[0].y, 2);
+  EXPECT_EQ(world.walls[1].type, 4);
 }
 
 TEST(ParseWorldTest, RejectsMissingOrBadSize) {
