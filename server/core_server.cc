@@ -7,6 +7,7 @@
 #include "cluster/world_bucket.h"
 #include "server/replay/jetstream_journal.h"
 #include "server/library/library_service.h"
+#include "server/library/local_library_link.h"
 #include "server/replay/local_replay_link.h"
 #include "server/nav/nav_service.h"
 #include "server/replay/replay_service.h"
@@ -133,6 +134,11 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
 
 std::shared_ptr<protocol::ReplayLink> CoreServer::InProcessReplayLink() {
   return std::make_shared<LocalReplayLink>(*hub_, *auth_);
+}
+
+std::shared_ptr<protocol::LibraryLink> CoreServer::InProcessLibraryLink() {
+  if (!library_) return nullptr;
+  return std::make_shared<library::LocalLibraryLink>(*library_, *hub_, *auth_);
 }
 
 CoreServer::~CoreServer() { Shutdown(absl::Seconds(1)); }

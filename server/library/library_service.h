@@ -7,6 +7,9 @@
 // Reads need the view token (or the push token), changes the push token.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "echelon/replay/v1/library.grpc.pb.h"
 #include "server/auth_policy.h"
 #include "server/library/replay_store.h"
@@ -16,6 +19,14 @@ namespace echelon::library {
 
 // The summary of a stored replay as the API shows it.
 echelon::replay::v1::ReplaySummary ToSummary(const ReplayInfo& info, bool live);
+
+// What a download starts with (summary, world, stored chunk indices), and in
+// `chunks` the stored chunks it will read: shared by LibraryService.Get and
+// the in-process LocalLibraryLink.
+absl::StatusOr<echelon::replay::v1::GetReplayResponse::Header> DownloadHeader(ReplayStore& store,
+                                                                              const replay::ReplayHub& hub,
+                                                                              const std::string& replay_id,
+                                                                              std::vector<StoredChunkRef>& chunks);
 
 class LibraryServiceImpl final : public echelon::replay::v1::LibraryService::CallbackService {
  public:

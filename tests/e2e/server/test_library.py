@@ -89,6 +89,41 @@ def test_list_download_and_round_trip():
         assert download(server, "again")[0]["frames"] == replay["frames"]
 
 
+def test_download_is_the_same_from_the_core_and_through_a_core_gateway_with_token_or_cookie():
+    # The one-process server reads the store straight into its download
+    # buffer; a --core gateway streams LibraryService.Get. Same document,
+    # same access rules (a bearer view token, or the session cookie).
+    replay = small_replay(40)
+    auth = {"Authorization": "Bearer look"}
+    with Server("--view-token", "look", "--push-token", "pusher") as core, \
+            Server("--core", core.grpc_target, "--view-token", "look", "--push-token", "pusher") as gateway:
+        h = world_hash(replay["world"])
+        body = json.dumps(replay["world"]).encode()
+        assert core.request("PUT", f"/worlds/{h}", body, {"Authorization": "Bearer pusher"})[0] == 200
+        for i in range(4):
+            chunk = {"replay_id": "both", "world_ref": h, "chunk_index": i, "chunk_count": 4,
+                     "frames": replay["frames"][i * 10:(i + 1) * 10]}
+            status, _, _ = core.request("POST", "/push", json.dumps(chunk).encode(),
+                                        {"Authorization": "Bearer pusher", "Content-Type": "application/json"})
+            assert status == 200
+        documents = []
+        for server in (core, gateway):
+            assert server.request("GET", "/replays/both")[0] == 401
+            status, _, data = server.request("GET", "/replays/both", headers=auth)
+            assert status == 200
+            documents.append(data)
+            status, headers, _ = server.request("POST", "/session", {"token": "look"},
+                                                {"Content-Type": "application/json"})
+            assert status == 200
+            cookie = {"Cookie": headers["Set-Cookie"].split(";", 1)[0]}
+            status, _, data = server.request("GET", "/replays/both", headers=cookie)
+            assert status == 200 and data == documents[-1]
+            status, _, data = server.request("GET", "/replays/nothing-here", headers=auth)
+            assert status == 404 and "nothing-here" in json.loads(data)["detail"]
+        assert documents[0] == documents[1]
+        assert json.loads(documents[0])["frames"] == replay["frames"]
+
+
 def test_pin_unpin_delete_need_the_push_token():
     replay = small_replay(5)
     auth = {"Authorization": "Bearer s3cret"}
