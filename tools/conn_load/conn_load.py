@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "replays"
@@ -230,8 +231,11 @@ def main():
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         log = tempfile.NamedTemporaryFile(prefix="conn_load-", suffix=".log", delete=False)
-        proc = subprocess.Popen([args.server, "--host", "127.0.0.1", "--port", str(port), "--grpc-port", "0"],
-                                stdout=log, stderr=subprocess.STDOUT)
+        # A library of its own: replays pushed by an earlier run would make
+        # this run's chunks duplicates (acknowledged, never broadcast).
+        data_dir = tempfile.TemporaryDirectory(prefix="conn_load-data-")
+        proc = subprocess.Popen([args.server, "--host", "127.0.0.1", "--port", str(port), "--grpc-port", "0",
+                                 "--data-dir", data_dir.name], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
@@ -247,14 +251,15 @@ def main():
         assert conn.getresponse().status == 200
         conn.close()
 
-        quiet = run_round(port, replay, "quiet", args.viewers, args.health_samples)
+        run_id = uuid.uuid4().hex[:8]  # fresh replay ids, also against a --port server
+        quiet = run_round(port, replay, f"quiet-{run_id}", args.viewers, args.health_samples)
         abusers = Abusers(port, args.idle, args.slowloris)
         abusers.start()
         deadline = time.monotonic() + 60
         while abusers.open < args.idle + args.slowloris and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1)
-        loaded = run_round(port, replay, "loaded", args.viewers, args.health_samples)
+        loaded = run_round(port, replay, f"loaded-{run_id}", args.viewers, args.health_samples)
         abusers.stop.set()
         abusers.join()
         ok = (loaded["health_p99_ms"] <= 50 and loaded["push_p50_ms"] <= 1.25 * quiet["push_p50_ms"] and
@@ -267,6 +272,7 @@ def main():
         if proc:
             proc.terminate()
             proc.wait(timeout=10)
+            data_dir.cleanup()
 
 
 if __name__ == "__main__":
