@@ -119,8 +119,8 @@ class Server:
         try:
             status, _, body = self.request("GET", "/health", timeout=1)
             return status == 200 and json.loads(body).get("status") == "ok"
-        except (OSError, ValueError):
-            return False
+        except (OSError, ValueError, http.client.HTTPException):
+            return False  # not listening yet, or a connection cut while it starts
 
     def logs(self) -> str:
         return Path(self.log_path).read_text(errors="replace")
