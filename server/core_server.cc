@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cluster/world_bucket.h"
 #include "server/replay/jetstream_journal.h"
+#include "server/library/cluster_replay_store.h"
 #include "server/library/library_service.h"
 #include "server/replay/local_replay_link.h"
 #include "server/nav/nav_service.h"
@@ -63,6 +64,20 @@ replay::ReplayHub::WorldLookup LibraryBackedWorlds(world::WorldStore& worlds, li
   };
 }
 
+// How long a pin or delete in cluster mode waits for the log, and then for
+// this core's copy to apply it.
+constexpr absl::Duration kLibraryChangeTimeout = absl::Seconds(5);
+
+// Cluster mode: the library is a copy of the shared log, fed by its own
+// reader; nothing of the hub writes to it.
+library::StreamFeeder::WorldSource FeederWorlds(world::WorldStore& worlds) {
+  return [&worlds](const std::string& hash) -> absl::StatusOr<std::string> {
+    auto world = worlds.Get(hash);
+    if (!world.ok()) return world.status();
+    return (*world)->json();
+  };
+}
+
 }  // namespace
 
 CoreServer::CoreServer(CoreOptions options) : options_(std::move(options)) {}
@@ -81,7 +96,15 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
         library::DiskReplayStore::Open(*core->options_.library);
     if (!store.ok()) return store.status();
     core->library_ = *std::move(store);
-    hub_options.library = core->library_.get();
+    if (core->options_.nats) {
+      core->library_feeder_ = library::StreamFeeder::Start(
+          core->options_.nats, *core->library_, FeederWorlds(*worlds),
+          {.data_dir = core->options_.library->data_dir, .live_window = hub_options.replays.idle_timeout});
+      core->cluster_library_ = std::make_unique<library::ClusterReplayStore>(
+          *core->library_, *core->library_feeder_, core->options_.nats, kLibraryChangeTimeout);
+    } else {
+      hub_options.library = core->library_.get();
+    }
   }
   core->hub_ = std::make_unique<replay::ReplayHub>(hub_options, LibraryBackedWorlds(*worlds, core->library_.get()));
   core->nav_ = std::make_shared<nav::NavCache>(NavWorldSource(*worlds), core->options_.nav);
@@ -93,8 +116,12 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   core->services_.push_back(std::move(replay_service));
   core->services_.push_back(std::make_unique<nav::NavServiceImpl>(core->nav_, core->auth_.get()));
   if (core->library_) {
-    core->services_.push_back(
-        std::make_unique<library::LibraryServiceImpl>(*core->library_, *core->hub_, *core->auth_));
+    library::ReplayStore& shown =
+        core->cluster_library_ ? *core->cluster_library_ : static_cast<library::ReplayStore&>(*core->library_);
+    auto is_live = [hub = core->hub_.get(), feeder = core->library_feeder_.get()](const std::string& id) {
+      return hub->IsLive(id) || (feeder != nullptr && feeder->IsLive(id));
+    };
+    core->services_.push_back(std::make_unique<library::LibraryServiceImpl>(shown, is_live, *core->auth_));
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -155,6 +182,7 @@ void CoreServer::Shutdown(absl::Duration grace) {
   hub_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
+  if (library_feeder_) library_feeder_->Stop();
 }
 
 void CoreServer::RunMaintenance() {

@@ -23,6 +23,7 @@
 #include "protocol/replay_link.h"
 #include "server/auth_policy.h"
 #include "server/library/disk_replay_store.h"
+#include "server/library/stream_feeder.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
 #include "server/replay/replay_service.h"
@@ -58,7 +59,9 @@ struct CoreOptions {
   int keepalive_time_ms = 30000;                 // the core pings idle peers this often...
   int keepalive_timeout_ms = 10000;              // ...and closes those that do not answer
   int max_connection_idle_ms = 10 * 60 * 1000;   // a connection without calls is closed
-  // The replay library; unset runs memory-only (--no-library).
+  // The replay library; unset runs memory-only (--no-library). With `nats`
+  // it is a complete copy of the shared replay log, fed from the log
+  // (server/library/stream_feeder.h), and pins and deletes go through the log.
   std::optional<library::DiskStoreOptions> library;
 };
 
@@ -92,6 +95,10 @@ class CoreServer {
   std::unique_ptr<AuthPolicy> auth_;
   std::unique_ptr<world::WorldStore> worlds_;
   std::unique_ptr<library::DiskReplayStore> library_;
+  // Cluster mode with a library: the feeder of the copy, and the store the
+  // LibraryService uses (reads from the copy, changes through the log).
+  std::unique_ptr<library::StreamFeeder> library_feeder_;
+  std::unique_ptr<library::ReplayStore> cluster_library_;
   std::unique_ptr<replay::ReplayHub> hub_;
   std::shared_ptr<nav::NavCache> nav_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
