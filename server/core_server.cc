@@ -39,11 +39,10 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const CoreOptions& op
 // How long a push waits for the replay log to confirm its chunk.
 constexpr absl::Duration kJournalAckTimeout = absl::Seconds(10);
 
-// Cluster mode: the hub journals to the shared log, worlds live in the
-// shared bucket as well as in this core's cache.
+// Cluster mode: worlds live in the shared bucket as well as in this core's
+// cache (the hub's journal is set up in Start, after the library).
 void JoinCluster(CoreOptions& options) {
   if (!options.nats) return;
-  options.hub.journal = std::make_shared<replay::JetStreamJournal>(options.nats, kJournalAckTimeout);
   auto bucket = std::make_shared<cluster::WorldBucket>(options.nats);
   options.worlds.shared = world::SharedWorlds{
       .save = [bucket](const std::string& hash, const std::string& json) { return bucket->Save(hash, json); },
@@ -63,6 +62,9 @@ replay::ReplayHub::WorldLookup LibraryBackedWorlds(world::WorldStore& worlds, li
     return worlds.Get(hash);
   };
 }
+
+// How long an acknowledged push waits for this core's copy of the log.
+constexpr absl::Duration kCopyWait = absl::Seconds(2);
 
 // How long a pin or delete in cluster mode waits for the log, and then for
 // this core's copy to apply it.
@@ -105,6 +107,17 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
     } else {
       hub_options.library = core->library_.get();
     }
+  }
+  if (core->options_.nats) {
+    // The hub journals to the shared log; with a library a push is also
+    // acknowledged only once this core's copy has it (when the copy keeps
+    // up: a copy catching up does not hold pushes back).
+    replay::JetStreamJournal::AfterStored await_copy;
+    if (library::StreamFeeder* feeder = core->library_feeder_.get()) {
+      await_copy = [feeder](uint64_t sequence) { feeder->WaitAppliedIfCurrent(sequence, kCopyWait); };
+    }
+    hub_options.journal =
+        std::make_shared<replay::JetStreamJournal>(core->options_.nats, kJournalAckTimeout, std::move(await_copy));
   }
   core->hub_ = std::make_unique<replay::ReplayHub>(hub_options, LibraryBackedWorlds(*worlds, core->library_.get()));
   core->nav_ = std::make_shared<nav::NavCache>(NavWorldSource(*worlds), core->options_.nav);

@@ -23,6 +23,8 @@ constexpr absl::Duration kPositionTrail = absl::Seconds(2);
 // Looking a replay's start up in the log: the first message on its meta
 // subject arrives within milliseconds when there is one.
 constexpr absl::Duration kStartLookupWait = absl::Seconds(2);
+// A copy this few messages behind the log's end counts as keeping up.
+constexpr uint64_t kCurrentSlack = 64;
 
 std::string StructJsonOr(bool present, const google::protobuf::Struct& value) {
   return present ? json::StructToJson(value) : "{}";
@@ -72,7 +74,7 @@ void StreamFeeder::Stop() {
 
 void StreamFeeder::Run() {
   saved_ = position_.Load();
-  MarkApplied(saved_);
+  MarkApplied(saved_, /*current=*/false);
   uint64_t next = saved_ + 1;
   spdlog::info("library: a copy of the replay log {}, from sequence {}", nats_->options().stream, next);
   while (!stopping_.HasBeenNotified()) {
@@ -103,7 +105,10 @@ uint64_t StreamFeeder::ReadFrom(uint64_t from) {
       break;
     }
     SavePositionIfDue();
-    if (!next->has_value()) continue;
+    if (!next->has_value()) {
+      if (!retrying_) MarkApplied(from - 1, /*current=*/true);  // nothing more to read
+      continue;
+    }
     const cluster::StreamMessage& message = **next;
     if (first && message.sequence > from) {
       // Evicted by the log's limits before this copy read them: a core that
@@ -123,14 +128,16 @@ uint64_t StreamFeeder::ReadFrom(uint64_t from) {
                      message.subject, applied.ToString());
       }
       retrying_ = true;
+      MarkBehind();
       from = message.sequence;
       break;
     }
     if (retrying_) spdlog::info("library: the copy of the replay log goes on at sequence {}", message.sequence);
     retrying_ = false;
-    MarkApplied(message.sequence);
+    MarkApplied(message.sequence, message.pending < kCurrentSlack);
     from = message.sequence + 1;
   }
+  MarkBehind();
   absl::MutexLock lock(&mu_);
   reader_.reset();
   return from;
@@ -266,9 +273,21 @@ absl::StatusOr<StreamFeeder::ReplayFields> StreamFeeder::StartFromLog(const std:
   return starts_.at(replay_id);
 }
 
-void StreamFeeder::MarkApplied(uint64_t sequence) {
+void StreamFeeder::MarkApplied(uint64_t sequence, bool current) {
   absl::MutexLock lock(&mu_);
   applied_ = sequence;
+  current_ = current;
+}
+
+void StreamFeeder::MarkBehind() {
+  absl::MutexLock lock(&mu_);
+  current_ = false;
+}
+
+void StreamFeeder::WaitAppliedIfCurrent(uint64_t sequence, absl::Duration timeout) {
+  auto reached = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return applied_ >= sequence || !current_; };
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
 uint64_t StreamFeeder::applied() const {

@@ -85,6 +85,10 @@ class StreamFeeder {
   // Waits until every log message up to `sequence` is applied to the copy;
   // false when that did not happen within `timeout`.
   bool WaitApplied(uint64_t sequence, absl::Duration timeout);
+  // WaitApplied() when the copy keeps up with the log; at once when it is
+  // catching up (a restart, a long outage) or stuck (a full disk), so that
+  // pushes are not held back by it.
+  void WaitAppliedIfCurrent(uint64_t sequence, absl::Duration timeout);
   // The last log sequence applied.
   uint64_t applied() const;
   // Chunks of the replay reached the log within the live window and it is
@@ -117,7 +121,8 @@ class StreamFeeder {
   // The fields of a chunk's replay: remembered start, the copy, or the log.
   absl::StatusOr<ReplayFields> FieldsOf(const std::string& replay_id);
   absl::StatusOr<ReplayFields> StartFromLog(const std::string& replay_id);
-  void MarkApplied(uint64_t sequence);
+  void MarkApplied(uint64_t sequence, bool current);
+  void MarkBehind();
   void SavePositionIfDue();
   void NoteLive(const std::string& replay_id, absl::Time stored, bool complete);
 
@@ -141,6 +146,8 @@ class StreamFeeder {
 
   mutable absl::Mutex mu_;
   uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
+  // The copy was within a few messages of the log's end when last read.
+  bool current_ ABSL_GUARDED_BY(mu_) = false;
   // Incomplete replays by the log time of their last chunk.
   absl::flat_hash_map<std::string, absl::Time> live_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<cluster::StreamReader> reader_ ABSL_GUARDED_BY(mu_);

@@ -68,9 +68,12 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
         push(core_a, replay, "r1", range(0, 3), run="ppo-7")
         push(core_b, replay, "r1", range(3, 6), run="ppo-7")
 
-        # Listed complete through a gateway in front of core A and by core B.
+        # Listed complete by core B as soon as it acknowledged the last chunk
+        # (a core's acknowledgement waits for its own copy), and through a
+        # gateway in front of core A once A's copy followed the log.
+        listed_b = complete(core_b, "r1")
+        assert listed_b, summary(core_b, "r1")
         listed_a = wait_for(lambda: complete(gateway, "r1"), what="r1 complete on core A")
-        listed_b = wait_for(lambda: complete(core_b, "r1"), what="r1 complete on core B")
         for entry in (listed_a, listed_b):
             assert entry["chunks_stored"] == entry["chunk_count"] == 6
             assert entry["frames"] == FRAMES and entry["meta"] == {"episode": 7} and entry["run"] == "ppo-7"
@@ -89,6 +92,7 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
         # Core B dies; meanwhile r2 is pushed and r1 pinned through core A.
         core_b.kill()
         push(core_a, replay, "r2", range(6))
+        assert complete(gateway, "r2")
         status, pinned = gateway.json_request("POST", "/replays/r1/pin")
         assert status == 200 and pinned["pinned"] is True, pinned
         # The core that answered shows the change at once.
