@@ -86,6 +86,8 @@ class CoreServer {
   const AuthPolicy& auth() const { return *auth_; }
   // Null without a library.
   library::DiskReplayStore* library() { return library_.get(); }
+  // Null unless cluster mode with a library.
+  const library::StreamFeeder* library_feeder() const { return library_feeder_.get(); }
 
  private:
   explicit CoreServer(CoreOptions options);

@@ -151,6 +151,7 @@ absl::Status StreamFeeder::Apply(const cluster::StreamMessage& message) {
   v1::ReplayEvent event;
   if (!event.ParseFromString(message.data)) {
     spdlog::warn("library: log message {} on {} is not a ReplayEvent; skipped", message.sequence, message.subject);
+    CountSkipped();
     return absl::OkStatus();
   }
   if (event.has_replay_start()) RememberStart(event.replay_start(), message.sequence);
@@ -178,6 +179,7 @@ absl::Status StreamFeeder::ApplyChunk(const v1::ReplayChunkEvent& chunk, const c
     if (!IsFinal(fields.status())) return fields.status();
     spdlog::warn("library: chunk {} of replay {} skipped: {}", chunk.chunk_index(), replay_id,
                  fields.status().ToString());
+    CountSkipped();
     return absl::OkStatus();
   }
   if (!fields->in_copy) {
@@ -187,6 +189,7 @@ absl::Status StreamFeeder::ApplyChunk(const v1::ReplayChunkEvent& chunk, const c
       if (!IsFinal(world.status())) return world.status();
       spdlog::warn("library: replay {} skipped: its world {} is not stored in the cluster", replay_id,
                    fields->world_ref);
+      CountSkipped();
       return absl::OkStatus();
     }
     ECHELON_RETURN_IF_ERROR(copy_.PutWorld(fields->world_ref, *world));
@@ -208,10 +211,15 @@ absl::Status StreamFeeder::ApplyChunk(const v1::ReplayChunkEvent& chunk, const c
     if (!IsFinal(appended.status())) return appended.status();
     spdlog::warn("library: chunk {} of replay {} skipped: {}", chunk.chunk_index(), replay_id,
                  appended.status().ToString());
+    CountSkipped();
     return absl::OkStatus();
   }
   starts_.erase(replay_id);  // the copy has the replay now
-  if (!appended->duplicate) NoteLive(replay_id, message.stored, appended->completed);
+  if (!appended->duplicate) {
+    NoteLive(replay_id, message.stored, appended->completed);
+    absl::MutexLock lock(&mu_);
+    ++chunks_stored_;
+  }
   return absl::OkStatus();
 }
 
@@ -220,6 +228,7 @@ absl::Status StreamFeeder::ApplyLibraryOp(const cluster::StreamMessage& message)
   if (!op.ok()) {
     spdlog::warn("library: log message {} on {} skipped: {}", message.sequence, message.subject,
                  op.status().ToString());
+    CountSkipped();
     return absl::OkStatus();
   }
   absl::Status done;
@@ -277,6 +286,16 @@ void StreamFeeder::MarkApplied(uint64_t sequence, bool current) {
   absl::MutexLock lock(&mu_);
   applied_ = sequence;
   current_ = current;
+}
+
+void StreamFeeder::CountSkipped() {
+  absl::MutexLock lock(&mu_);
+  ++messages_skipped_;
+}
+
+FeederStats StreamFeeder::stats() const {
+  absl::MutexLock lock(&mu_);
+  return FeederStats{applied_, current_, chunks_stored_, messages_skipped_};
 }
 
 void StreamFeeder::MarkBehind() {

@@ -57,6 +57,14 @@
 
 namespace echelon::library {
 
+// For /metrics: how the copy follows the log.
+struct FeederStats {
+  uint64_t applied_sequence = 0;
+  bool current = false;          // within a few messages of the log's end
+  uint64_t chunks_stored = 0;    // new chunks this copy stored from the log
+  uint64_t messages_skipped = 0; // messages that could not apply (logged)
+};
+
 struct FeederOptions {
   // The data dir of the copy: its position file lives there.
   std::string data_dir;
@@ -89,6 +97,7 @@ class StreamFeeder {
   // catching up (a restart, a long outage) or stuck (a full disk), so that
   // pushes are not held back by it.
   void WaitAppliedIfCurrent(uint64_t sequence, absl::Duration timeout);
+  FeederStats stats() const;
   // The last log sequence applied.
   uint64_t applied() const;
   // Chunks of the replay reached the log within the live window and it is
@@ -123,6 +132,7 @@ class StreamFeeder {
   absl::StatusOr<ReplayFields> StartFromLog(const std::string& replay_id);
   void MarkApplied(uint64_t sequence, bool current);
   void MarkBehind();
+  void CountSkipped();
   void SavePositionIfDue();
   void NoteLive(const std::string& replay_id, absl::Time stored, bool complete);
 
@@ -148,6 +158,8 @@ class StreamFeeder {
   uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
   // The copy was within a few messages of the log's end when last read.
   bool current_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t chunks_stored_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t messages_skipped_ ABSL_GUARDED_BY(mu_) = 0;
   // Incomplete replays by the log time of their last chunk.
   absl::flat_hash_map<std::string, absl::Time> live_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<cluster::StreamReader> reader_ ABSL_GUARDED_BY(mu_);

@@ -49,6 +49,16 @@ def download(server, replay_id):
     return data
 
 
+def metric(server, name):
+    """A value of the server's /metrics, or None."""
+    status, _, body = server.request("GET", "/metrics")
+    assert status == 200
+    for line in body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
     replay = load_replay()
     pushed_frames = replay["frames"][:FRAMES]
@@ -103,6 +113,10 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
         wait_for(lambda: complete(core_b, "r2"), what="r2 on the restarted core B")
         wait_for(lambda: summary(core_b, "r1")["pinned"], what="r1 pinned on core B")
         assert download(core_b, "r2") == download(gateway, "r2")
+        # It stored from the log what it missed and keeps up again.
+        assert metric(core_b, "echelon_library_copy_chunks_total") >= 6
+        wait_for(lambda: metric(core_b, "echelon_library_copy_current") == 1, what="core B keeps up")
+        assert metric(core_b, "echelon_library_copy_skipped_total") == 0
         assert json.loads(download(core_b, "r2"))["frames"] == pushed_frames
 
         # Changes through core B reach core A: unpin r1, delete r2.
