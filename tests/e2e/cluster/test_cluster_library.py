@@ -7,6 +7,8 @@ from both (directly and through a gateway); a core restarted after a SIGKILL
 and a core started late catch up with what the log got meanwhile."""
 import contextlib
 import json
+import tempfile
+from pathlib import Path
 
 from harness import Server, SseReader, ends, load_replay, wait_for, world_hash
 from nats_cluster import NatsCluster
@@ -146,3 +148,22 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
         r3_chunks = [json.loads(d)["chunk_index"] for _, kind, d in viewer.events
                      if kind == "replay_chunk" and '"replay_id":"r3"' in d]
         assert r3_chunks == list(range(6))
+
+        # A copy resumes where its saved position says: a core whose data dir
+        # says it applied r3's replay_start (but nothing after it) reads on
+        # from r3's first chunk, finds r3's start in the log, and stores r3
+        # whole, and nothing older.
+        position = Path(core_a.data_dir) / "stream-position"
+        wait_for(position.exists, what="core A saved its position")
+        stream = position.read_text().splitlines()[0]  # "<name> <event id base>"
+        base = int(stream.split()[1])
+        r3_start_id = next(event_id for event_id, kind, d in viewer.events
+                           if kind == "replay_start" and '"replay_id":"r3"' in d)
+        with tempfile.TemporaryDirectory(prefix="echelon-data-") as seeded:
+            Path(seeded, "stream-position").write_text(f"{stream}\n{int(r3_start_id) - base}\n")
+            core_d = stack.enter_context(Server(*cluster_flags, data_dir=seeded))
+            wait_for(lambda: complete(core_d, "r3"), what="r3 on core D")
+            assert json.loads(download(core_d, "r3"))["frames"] == pushed_frames
+            assert summary(core_d, "r1") is None
+            assert metric(core_d, "echelon_library_copy_skipped_total") == 0
+            core_d.stop()
