@@ -16,7 +16,7 @@ absl::StatusOr<std::unique_ptr<OneProcessServer>> OneProcessServer::Start(CoreOp
   std::shared_ptr<protocol::ReplayLink> link = core_ptr->InProcessReplayLink();
   if (gateway_link) link = gateway_link(std::move(link));
   server->gateway_ = std::make_unique<gateway::Gateway>(std::move(gateway_options), core_ptr->InProcessChannel(),
-                                                        std::move(link));
+                                                        std::move(link), core_ptr->InProcessLibraryLink());
   if (absl::Status bound = server->gateway_->Bind(); !bound.ok()) return bound;
   gateway::Gateway* serving = server->gateway_.get();
   server->serving_ = std::thread([serving] { serving->Serve(); });

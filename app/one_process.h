@@ -1,8 +1,9 @@
 // OneProcessServer: a core and a gateway wired together in one process, the
 // default deployment. The gateway reaches the core's worlds and nav over the
-// in-process gRPC channel and its replay hub through the in-process replay
-// link (server/replay/local_replay_link.h), so a pushed chunk's frames are
-// parsed once and its SSE bytes point at the hub's retained event.
+// in-process gRPC channel, its replay hub through the in-process replay link
+// (server/replay/local_replay_link.h), so a pushed chunk's frames are parsed
+// once and its SSE bytes point at the hub's retained event, and library
+// downloads through the in-process library link (a pread and a send a chunk).
 //
 // This folder is the only place that includes both server/ and gateway/:
 // echelon-server's main, the HTTP fuzz target and bench_nav all wire the two

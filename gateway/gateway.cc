@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_metadata.h"
+#include "gateway/grpc_library_link.h"
 #include "gateway/grpc_replay_link.h"
 #include "gateway/http_errors.h"
 #include "spdlog/spdlog.h"
@@ -43,7 +44,8 @@ GatewayOptions WithTlsGate(GatewayOptions options) {
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel,
-                 std::shared_ptr<protocol::ReplayLink> replay_link)
+                 std::shared_ptr<protocol::ReplayLink> replay_link,
+                 std::shared_ptr<protocol::LibraryLink> library_link)
     : options_(WithTlsGate(std::move(options))),
       started_(absl::Now()),
       channel_(std::move(core_channel)),
@@ -52,6 +54,7 @@ Gateway::Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_cha
       worlds_(v1::WorldService::NewStub(channel_)),
       nav_(v1::NavService::NewStub(channel_)),
       library_(v1::LibraryService::NewStub(channel_)),
+      downloads_(library_link ? std::move(library_link) : std::make_shared<GrpcLibraryLink>(channel_)),
       sse_(std::make_unique<SseHub>(options_.sse, replay_)),
       assets_(options_.viewer_dir.empty() ? ViewerAssets::Embedded()
                                           : ViewerAssets::FromDirectory(options_.viewer_dir)),

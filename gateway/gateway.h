@@ -30,6 +30,7 @@
 #include "gateway/failure_limiter.h"
 #include "gateway/connection_front.h"
 #include "gateway/latency_histogram.h"
+#include "protocol/library_link.h"
 #include "protocol/replay_link.h"
 #include "gateway/request_body.h"
 #include "gateway/request_gate.h"
@@ -82,8 +83,10 @@ struct Caller {
 
 class Gateway {
  public:
+  // Null links: over gRPC on `core_channel`.
   Gateway(GatewayOptions options, std::shared_ptr<grpc::Channel> core_channel,
-          std::shared_ptr<protocol::ReplayLink> replay_link = nullptr);
+          std::shared_ptr<protocol::ReplayLink> replay_link = nullptr,
+          std::shared_ptr<protocol::LibraryLink> library_link = nullptr);
   ~Gateway();
 
   // Binds the HTTP port; port() is valid afterwards.
@@ -140,6 +143,7 @@ class Gateway {
   std::unique_ptr<echelon::replay::v1::WorldService::Stub> worlds_;
   std::unique_ptr<echelon::replay::v1::NavService::Stub> nav_;
   std::unique_ptr<echelon::replay::v1::LibraryService::Stub> library_;
+  std::shared_ptr<protocol::LibraryLink> downloads_;
   std::unique_ptr<SseHub> sse_;
   std::unique_ptr<ViewerAssets> assets_;
   std::shared_ptr<const TokenRegistry> tokens_;

@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "common/grpc_metadata.h"
 #include "common/grpc_status.h"
 #include "common/gzip_stream.h"
 #include "common/json_writer.h"
@@ -50,11 +49,15 @@ absl::Status CheckReplayId(const std::string& id) {
 
 // A failed LibraryService call as an HTTP answer; a core without a library
 // (--no-library) does not implement the service.
-void SetLibraryError(httplib::Response& res, const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+void SetLibraryError(httplib::Response& res, const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kUnimplemented) {
     return SetError(res, 404, "this server keeps no replay library (it runs with --no-library)");
   }
-  SetError(res, FromGrpcStatus(status));
+  SetError(res, status);
+}
+
+void SetLibraryError(httplib::Response& res, const grpc::Status& status) {
+  SetLibraryError(res, FromGrpcStatus(status));
 }
 
 std::string IsoTime(int64_t unix_ms) {
@@ -113,8 +116,9 @@ std::string DownloadName(const std::string& replay_id) {
 // The state of one download, owned by the response's content provider and
 // used only by the HTTP worker that writes it.
 struct Download {
-  std::unique_ptr<grpc::ClientContext> context;
-  std::unique_ptr<grpc::ClientReader<v1::GetReplayResponse>> reader;
+  std::unique_ptr<protocol::StoredReplayReader> chunks;
+  std::string opening;       // {"world":...,"frames":[ until it is written
+  std::string frames;        // the chunk being written; its capacity is reused
   std::unique_ptr<GzipStream> gzip;  // null: identity
   std::string meta_json;
   std::string run_json;
@@ -136,27 +140,29 @@ struct Download {
     return sink.write(head.data(), head.size()) && sink.write(bytes.data(), bytes.size()) && sink.write("\r\n", 2);
   }
 
-  // One step of the stream: the next chunk's frames, or the end.
+  // One step of the stream: the opening, the next chunk's frames, or the end.
   bool Next(httplib::DataSink& sink) {
     if (finished) return false;
-    v1::GetReplayResponse part;
-    if (reader->Read(&part)) {
-      if (!part.has_chunk()) return true;
-      std::string_view frames = part.chunk().frames_json();
+    if (!opening.empty()) {
+      const bool ok = Write(sink, opening);
+      opening.clear();
+      return ok;
+    }
+    if (std::optional<std::string_view> chunk = chunks->Next(frames)) {
       // The chunk's array without its brackets, joined to the others.
-      if (frames.size() < 2) return true;
-      frames = frames.substr(1, frames.size() - 2);
-      if (frames.empty()) return true;
+      std::string_view inner = *chunk;
+      if (inner.size() < 2) return true;
+      inner = inner.substr(1, inner.size() - 2);
+      if (inner.empty()) return true;
       if (any_frames && !Write(sink, ",")) return false;
       any_frames = true;
-      return Write(sink, frames);
+      return Write(sink, inner);
     }
     finished = true;
-    const grpc::Status status = reader->Finish();
-    if (!status.ok()) {
+    if (absl::Status status = chunks->Finish(); !status.ok()) {
       // Too late for an error status: cut the response short, so the client
       // sees an incomplete transfer rather than a document missing frames.
-      spdlog::warn("replay download failed mid-way: {}", status.error_message());
+      spdlog::warn("replay download failed mid-way: {}", status.ToString());
       return false;
     }
     std::string tail = absl::StrCat("],\"meta\":", meta_json, ",\"run\":", run_json, "}");
@@ -212,20 +218,12 @@ void Gateway::RegisterLibraryRoutes() {
     if (!Authorized(req, res, TokenRole::kView)) return;
     const std::string replay_id = req.matches[1];
     if (absl::Status valid = CheckReplayId(replay_id); !valid.ok()) return SetError(res, valid);
+    absl::StatusOr<protocol::OpenedReplay> opened = downloads_->OpenReplay(replay_id, CallerAuthorization(req));
+    if (!opened.ok()) return SetLibraryError(res, opened.status());
+    const v1::GetReplayResponse::Header& header = opened->header;
     auto download = std::make_shared<Download>();
-    // No deadline: a download takes as long as the client reads.
-    download->context = std::make_unique<grpc::ClientContext>();
-    AddAuthorizationMetadata(*download->context, req.get_header_value("Authorization"));
-    v1::GetReplayRequest request;
-    request.set_replay_id(replay_id);
-    download->reader = library_->Get(download->context.get(), request);
-    v1::GetReplayResponse first;
-    if (!download->reader->Read(&first) || !first.has_header()) {
-      const grpc::Status status = download->reader->Finish();
-      if (!status.ok()) return SetLibraryError(res, status);
-      return SetError(res, 500, "the core sent no replay header");
-    }
-    const v1::GetReplayResponse::Header& header = first.header();
+    download->chunks = std::move(opened->chunks);
+    download->opening = absl::StrCat("{\"world\":", header.world_json(), ",\"frames\":[");
     download->meta_json = header.summary().meta_json().empty() ? "{}" : header.summary().meta_json();
     download->run_json = header.summary().run_json().empty() ? "null" : header.summary().run_json();
     if (absl::StrContains(req.get_header_value("Accept-Encoding"), "gzip")) {
@@ -238,15 +236,8 @@ void Gateway::RegisterLibraryRoutes() {
     // Chunked by hand, like /events: cpp-httplib's chunked provider would pick
     // its own compression (brotli at its slowest setting for browsers).
     res.set_header("Transfer-Encoding", "chunked");
-    auto opening = std::make_shared<std::string>(absl::StrCat("{\"world\":", header.world_json(), ",\"frames\":["));
-    res.set_content_provider(kJsonContentType, [download, opening](size_t, httplib::DataSink& sink) {
-      if (!opening->empty()) {
-        const bool ok = download->Write(sink, *opening);
-        opening->clear();
-        return ok;
-      }
-      return download->Next(sink);
-    });
+    res.set_content_provider(kJsonContentType,
+                             [download](size_t, httplib::DataSink& sink) { return download->Next(sink); });
   });
 
   http_.Get(kChunkPath, [this](const httplib::Request& req, httplib::Response& res) {

@@ -8,6 +8,7 @@
 #include "server/replay/jetstream_journal.h"
 #include "server/library/cluster_replay_store.h"
 #include "server/library/library_service.h"
+#include "server/library/local_library_link.h"
 #include "server/replay/local_replay_link.h"
 #include "server/nav/nav_service.h"
 #include "server/replay/replay_service.h"
@@ -129,12 +130,8 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   core->services_.push_back(std::move(replay_service));
   core->services_.push_back(std::make_unique<nav::NavServiceImpl>(core->nav_, core->auth_.get()));
   if (core->library_) {
-    library::ReplayStore& shown =
-        core->cluster_library_ ? *core->cluster_library_ : static_cast<library::ReplayStore&>(*core->library_);
-    auto is_live = [hub = core->hub_.get(), feeder = core->library_feeder_.get()](const std::string& id) {
-      return hub->IsLive(id) || (feeder != nullptr && feeder->IsLive(id));
-    };
-    core->services_.push_back(std::make_unique<library::LibraryServiceImpl>(shown, is_live, *core->auth_));
+    core->services_.push_back(
+        std::make_unique<library::LibraryServiceImpl>(core->LibraryAsShown(), core->LibraryLiveCheck(), *core->auth_));
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -173,6 +170,22 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
 
 std::shared_ptr<protocol::ReplayLink> CoreServer::InProcessReplayLink() {
   return std::make_shared<LocalReplayLink>(*hub_, *auth_);
+}
+
+std::shared_ptr<protocol::LibraryLink> CoreServer::InProcessLibraryLink() {
+  if (!library_) return nullptr;
+  return std::make_shared<library::LocalLibraryLink>(LibraryAsShown(), LibraryLiveCheck(), *auth_);
+}
+
+library::ReplayStore& CoreServer::LibraryAsShown() {
+  if (cluster_library_) return *cluster_library_;
+  return *library_;
+}
+
+library::LiveCheck CoreServer::LibraryLiveCheck() const {
+  return [hub = hub_.get(), feeder = library_feeder_.get()](const std::string& replay_id) {
+    return hub->IsLive(replay_id) || (feeder != nullptr && feeder->IsLive(replay_id));
+  };
 }
 
 CoreServer::~CoreServer() { Shutdown(absl::Seconds(1)); }

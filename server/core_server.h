@@ -20,9 +20,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "cluster/nats_client.h"
+#include "protocol/library_link.h"
 #include "protocol/replay_link.h"
 #include "server/auth_policy.h"
 #include "server/library/disk_replay_store.h"
+#include "server/library/library_service.h"
 #include "server/library/stream_feeder.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
@@ -75,6 +77,10 @@ class CoreServer {
   // The replay hot path for a gateway in this process: direct calls into the
   // hub instead of gRPC (server/replay/local_replay_link.h).
   std::shared_ptr<protocol::ReplayLink> InProcessReplayLink();
+  // Downloads from the library for a gateway in this process: the store read
+  // into the gateway's buffer (server/library/local_library_link.h). Null
+  // without a library (the gateway then asks over gRPC, which says so).
+  std::shared_ptr<protocol::LibraryLink> InProcessLibraryLink();
   int grpc_port() const { return grpc_port_; }
 
   // Ends every stream, then stops within `grace`.
@@ -92,6 +98,10 @@ class CoreServer {
  private:
   explicit CoreServer(CoreOptions options);
   void RunMaintenance();
+  // The library as the API shows it (in cluster mode: changes through the
+  // log), and whether one of its replays is being pushed; with a library only.
+  library::ReplayStore& LibraryAsShown();
+  library::LiveCheck LibraryLiveCheck() const;
 
   const CoreOptions options_;
   std::unique_ptr<AuthPolicy> auth_;

@@ -41,6 +41,10 @@ class ClusterReplayStore final : public ReplayStore {
   absl::StatusOr<std::string> ReadChunk(const std::string& replay_id, uint32_t chunk_index) override {
     return copy_.ReadChunk(replay_id, chunk_index);
   }
+  absl::StatusOr<std::string_view> ReadChunkInto(const std::string& replay_id, uint32_t chunk_index,
+                                                 std::string& buffer) override {
+    return copy_.ReadChunkInto(replay_id, chunk_index, buffer);
+  }
   absl::StatusOr<std::vector<StoredEvent>> ListEventsAfter(uint64_t after_id, uint64_t up_to_id,
                                                           size_t max_events) override {
     return copy_.ListEventsAfter(after_id, up_to_id, max_events);

@@ -486,7 +486,8 @@ absl::StatusOr<std::vector<StoredChunkRef>> DiskReplayStore::Chunks(const std::s
   return chunks;
 }
 
-absl::StatusOr<std::string> DiskReplayStore::ReadChunk(const std::string& replay_id, uint32_t chunk_index) {
+absl::StatusOr<std::string_view> DiskReplayStore::ReadChunkInto(const std::string& replay_id, uint32_t chunk_index,
+                                                                std::string& buffer) {
   RecordLocation location;
   const SegmentLog* log = nullptr;
   {
@@ -502,16 +503,22 @@ absl::StatusOr<std::string> DiskReplayStore::ReadChunk(const std::string& replay
     location = {static_cast<uint32_t>(row.Int(0)), static_cast<uint64_t>(row.Int(1)),
                 static_cast<uint32_t>(row.Int(2))};
   }
-  // Read outside the lock (SegmentLog::Read is thread-safe): a big chunk
+  // Read outside the lock (SegmentLog::ReadInto is thread-safe): a big chunk
   // never holds up appends.
-  absl::StatusOr<std::string> payload = log->Read(location);
+  absl::StatusOr<std::string_view> payload = log->ReadInto(location, buffer);
   if (!payload.ok()) {
     spdlog::error("library: chunk {} of replay {} is damaged: {}", chunk_index, replay_id, payload.status().ToString());
     return payload.status();
   }
   ECHELON_ASSIGN_OR_RETURN(DecodedHead head, DecodeHead(*payload));
-  payload->erase(0, head.head_bytes);
-  return payload;
+  return payload->substr(head.head_bytes);
+}
+
+absl::StatusOr<std::string> DiskReplayStore::ReadChunk(const std::string& replay_id, uint32_t chunk_index) {
+  std::string buffer;
+  ECHELON_ASSIGN_OR_RETURN(std::string_view frames, ReadChunkInto(replay_id, chunk_index, buffer));
+  buffer.erase(0, frames.data() - buffer.data());
+  return buffer;
 }
 
 absl::StatusOr<std::vector<StoredEvent>> DiskReplayStore::ListEventsAfter(uint64_t after_id, uint64_t up_to_id,

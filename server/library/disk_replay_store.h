@@ -75,6 +75,8 @@ class DiskReplayStore final : public ReplayStore {
   absl::StatusOr<ReplayInfo> Describe(const std::string& replay_id) override;
   absl::StatusOr<std::vector<StoredChunkRef>> Chunks(const std::string& replay_id) override;
   absl::StatusOr<std::string> ReadChunk(const std::string& replay_id, uint32_t chunk_index) override;
+  absl::StatusOr<std::string_view> ReadChunkInto(const std::string& replay_id, uint32_t chunk_index,
+                                                 std::string& buffer) override;
   absl::StatusOr<std::vector<StoredEvent>> ListEventsAfter(uint64_t after_id, uint64_t up_to_id,
                                                           size_t max_events) override;
   uint64_t LastEventId() override;

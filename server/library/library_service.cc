@@ -25,7 +25,7 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context, const
 // in flight; a chunk that fails its checksum is skipped and logged.
 class GetReactor final : public grpc::ServerWriteReactor<v1::GetReplayResponse> {
  public:
-  GetReactor(ReplayStore& store, const LibraryServiceImpl::LiveCheck& is_live, const std::string& replay_id,
+  GetReactor(ReplayStore& store, const LiveCheck& is_live, const std::string& replay_id,
              const absl::Status& allowed)
       : store_(store), replay_id_(replay_id) {
     absl::Status status = allowed.ok() ? Start(is_live) : allowed;
@@ -47,14 +47,8 @@ class GetReactor final : public grpc::ServerWriteReactor<v1::GetReplayResponse> 
   void OnDone() override { delete this; }
 
  private:
-  absl::Status Start(const LibraryServiceImpl::LiveCheck& is_live) {
-    ECHELON_ASSIGN_OR_RETURN(ReplayInfo info, store_.Describe(replay_id_));
-    ECHELON_ASSIGN_OR_RETURN(chunks_, store_.Chunks(replay_id_));
-    ECHELON_ASSIGN_OR_RETURN(std::string world, store_.GetWorld(info.world_ref));
-    auto* header = message_.mutable_header();
-    *header->mutable_summary() = ToSummary(info, is_live(replay_id_));
-    header->set_world_json(std::move(world));
-    for (const StoredChunkRef& chunk : chunks_) header->add_stored_chunks(chunk.chunk_index);
+  absl::Status Start(const LiveCheck& is_live) {
+    ECHELON_ASSIGN_OR_RETURN(*message_.mutable_header(), DownloadHeader(store_, is_live, replay_id_, chunks_));
     return absl::OkStatus();
   }
 
@@ -81,6 +75,19 @@ class GetReactor final : public grpc::ServerWriteReactor<v1::GetReplayResponse> 
 };
 
 }  // namespace
+
+absl::StatusOr<v1::GetReplayResponse::Header> DownloadHeader(ReplayStore& store, const LiveCheck& is_live,
+                                                              const std::string& replay_id,
+                                                              std::vector<StoredChunkRef>& chunks) {
+  ECHELON_ASSIGN_OR_RETURN(ReplayInfo info, store.Describe(replay_id));
+  ECHELON_ASSIGN_OR_RETURN(chunks, store.Chunks(replay_id));
+  ECHELON_ASSIGN_OR_RETURN(std::string world, store.GetWorld(info.world_ref));
+  v1::GetReplayResponse::Header header;
+  *header.mutable_summary() = ToSummary(info, is_live(replay_id));
+  header.set_world_json(std::move(world));
+  for (const StoredChunkRef& chunk : chunks) header.add_stored_chunks(chunk.chunk_index);
+  return header;
+}
 
 v1::ReplaySummary ToSummary(const ReplayInfo& info, bool live) {
   v1::ReplaySummary summary;

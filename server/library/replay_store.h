@@ -134,6 +134,16 @@ class ReplayStore {
   // A chunk's frames JSON; DataLoss when it is damaged on disk.
   [[nodiscard]] virtual absl::StatusOr<std::string> ReadChunk(const std::string& replay_id,
                                                               uint32_t chunk_index) = 0;
+  // The same for a reader of many chunks (a download): read into `buffer`,
+  // whose capacity is reused, and a view of the frames inside it, valid until
+  // `buffer` changes. A store that cannot do better copies ReadChunk's answer.
+  [[nodiscard]] virtual absl::StatusOr<std::string_view> ReadChunkInto(const std::string& replay_id,
+                                                                      uint32_t chunk_index, std::string& buffer) {
+    absl::StatusOr<std::string> frames = ReadChunk(replay_id, chunk_index);
+    if (!frames.ok()) return frames.status();
+    buffer = *std::move(frames);
+    return std::string_view(buffer);
+  }
   // Every stored event with after_id < id <= up_to_id, in id order, at most
   // `max_events` (more: ResourceExhausted, the caller falls back).
   [[nodiscard]] virtual absl::StatusOr<std::vector<StoredEvent>> ListEventsAfter(uint64_t after_id,

@@ -224,23 +224,22 @@ void SegmentLog::Unappend(const RecordLocation& location) {
   if (ftruncate(active_->fd(), static_cast<off_t>(location.offset)) == 0) active_size_ = location.offset;
 }
 
-absl::StatusOr<std::string> SegmentLog::Read(const RecordLocation& location) const {
+absl::StatusOr<std::string_view> SegmentLog::ReadInto(const RecordLocation& location, std::string& buffer) const {
   const std::string path = PathOf(location.segment);
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return absl::DataLossError(absl::StrCat("segment ", path, " is missing: ", std::strerror(errno)));
-  std::string record(location.length, '\0');
-  const bool read = ReadFully(fd, record.data(), record.size(), location.offset);
+  buffer.resize(location.length);
+  const bool read = ReadFully(fd, buffer.data(), buffer.size(), location.offset);
   close(fd);
-  if (!read || location.length < kRecordHeaderBytes || GetU32(record.data()) != kMagic ||
-      GetU32(record.data() + 4) != location.length - kRecordHeaderBytes) {
+  if (!read || location.length < kRecordHeaderBytes || GetU32(buffer.data()) != kMagic ||
+      GetU32(buffer.data() + 4) != location.length - kRecordHeaderBytes) {
     return absl::DataLossError(absl::StrCat("record at ", path, ":", location.offset, " is truncated or damaged"));
   }
-  std::string_view payload(record.data() + kRecordHeaderBytes, location.length - kRecordHeaderBytes);
-  if (Crc32(payload) != GetU32(record.data() + 8)) {
+  std::string_view payload(buffer.data() + kRecordHeaderBytes, location.length - kRecordHeaderBytes);
+  if (Crc32(payload) != GetU32(buffer.data() + 8)) {
     return absl::DataLossError(absl::StrCat("record at ", path, ":", location.offset, " fails its checksum"));
   }
-  record.erase(0, kRecordHeaderBytes);
-  return record;
+  return payload;
 }
 
 absl::Status SyncFile(const SegmentFile& file) {

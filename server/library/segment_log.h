@@ -71,8 +71,11 @@ class SegmentLog {
   // Undoes the last Append (its index entry could not be written).
   void Unappend(const RecordLocation& location);
 
-  // The record's payload; DataLoss when the bytes on disk fail the checks.
-  [[nodiscard]] absl::StatusOr<std::string> Read(const RecordLocation& location) const;
+  // The record's payload, read into `buffer` (its capacity reused, so a
+  // reader of many records allocates and faults in memory once): a view
+  // inside `buffer`, valid until `buffer` changes. DataLoss when the bytes
+  // on disk fail the checks.
+  [[nodiscard]] absl::StatusOr<std::string_view> ReadInto(const RecordLocation& location, std::string& buffer) const;
 
   // fsync of the active segment (and the directory after a roll).
   [[nodiscard]] absl::Status Sync();

@@ -57,6 +57,11 @@ std::unique_ptr<StreamFeeder> StreamFeeder::Start(std::shared_ptr<cluster::NatsC
                                                   WorldSource worlds, FeederOptions options) {
   std::unique_ptr<StreamFeeder> feeder(
       new StreamFeeder(std::move(nats), copy, std::move(worlds), std::move(options)));
+  feeder->saved_ = feeder->position_.Load();
+  // A copy that has everything the log holds keeps up from the start, so
+  // that the first pushes after a start already wait for it.
+  absl::StatusOr<cluster::StreamBounds> bounds = feeder->nats_->Bounds();
+  feeder->MarkApplied(feeder->saved_, bounds.ok() && bounds->last_sequence <= feeder->saved_);
   feeder->thread_ = std::thread([raw = feeder.get()] { raw->Run(); });
   return feeder;
 }
@@ -73,8 +78,6 @@ void StreamFeeder::Stop() {
 }
 
 void StreamFeeder::Run() {
-  saved_ = position_.Load();
-  MarkApplied(saved_, /*current=*/false);
   uint64_t next = saved_ + 1;
   spdlog::info("library: a copy of the replay log {}, from sequence {}", nats_->options().stream, next);
   while (!stopping_.HasBeenNotified()) {
@@ -89,6 +92,7 @@ uint64_t StreamFeeder::ReadFrom(uint64_t from) {
   if (!opened.ok()) {
     if (!retrying_) spdlog::warn("library: cannot read the replay log, retrying: {}", opened.status().ToString());
     retrying_ = true;
+    MarkBehind();
     return from;
   }
   cluster::StreamReader* reader = opened->get();

@@ -472,9 +472,12 @@ void ReplayHub::DropStalledSubscribers() {
   std::vector<std::shared_ptr<Subscription>> stalled;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& subscriber : subscribers_) {
-      if (subscriber->outbox().CloseIfStalled()) stalled.push_back(subscriber);
-    }
+    auto dropped = std::remove_if(subscribers_.begin(), subscribers_.end(), [&](const auto& subscriber) {
+      if (!subscriber->outbox().CloseIfStalled()) return false;
+      stalled.push_back(subscriber);
+      return true;
+    });
+    subscribers_.erase(dropped, subscribers_.end());
     subscribers_dropped_ += stalled.size();
   }
   for (const auto& subscriber : stalled) {

@@ -1,8 +1,8 @@
 """Connections (issue 13) at a small scale, with generous timings: idle,
 slowloris and numerous clients never starve /health, pushes or new viewers;
-header, keep-alive and body deadlines; connection caps; slow SSE links; the
-gRPC push-stream idle limit. The strict numbers are tools/conn_load's
-(docs/benchmarks.md)."""
+header, keep-alive and body deadlines; connection caps; the gRPC push-stream
+idle limit. Slow SSE links are in test_slow_links.py. The strict numbers are
+tools/conn_load's (docs/benchmarks.md)."""
 import json
 import re
 import signal
@@ -16,12 +16,6 @@ import pytest
 from harness import Server, SseReader, ends, load_replay, wait_for, world_hash
 
 from echelon.replay.v1 import replay_pb2, replay_pb2_grpc
-
-
-def metric(server, name, labels=""):
-    _, _, body = server.request("GET", "/metrics")
-    match = re.search(rf"^{re.escape(name + labels)} (\S+)$", body.decode(), re.M)
-    return float(match.group(1))
 
 
 def idle_socket(port):
@@ -84,7 +78,7 @@ def test_idle_and_slowloris_connections_do_not_starve_health_pushes_or_viewers()
         loris = [Slowloris(server.http_port) for _ in range(20)]
         for s in loris:
             s.start()
-        wait_for(lambda: metric(server, "echelon_http_connections_open") >= 320, what="all connected")
+        wait_for(lambda: server.metric("echelon_http_connections_open") >= 320, what="all connected")
         viewers = [SseReader(server.http_port, until=ends("r1")) for _ in range(4)]
         for v in viewers:
             v.start()
@@ -104,7 +98,7 @@ def test_idle_and_slowloris_connections_do_not_starve_health_pushes_or_viewers()
         assert all(closed_by_server(s, 8) for s in idle[:20])
         for s in loris:
             s.stop.set()
-        wait_for(lambda: metric(server, "echelon_http_timeouts_total", '{kind="header"}') >= 320, timeout=10,
+        wait_for(lambda: server.metric("echelon_http_timeouts_total", '{kind="header"}') >= 320, timeout=10,
                  what="header timeouts counted")
         for s in idle + [s.sock for s in loris]:
             s.close()
@@ -127,7 +121,7 @@ def test_keepalive_connection_idle_for_5_s_is_closed():
         started = time.monotonic()
         assert closed_by_server(sock, 9)
         assert 4.0 <= time.monotonic() - started <= 7.5
-        assert metric(server, "echelon_http_timeouts_total", '{kind="keepalive_idle"}') >= 1
+        assert server.metric("echelon_http_timeouts_total", '{kind="keepalive_idle"}') >= 1
         sock.close()
 
 
@@ -158,7 +152,7 @@ def test_request_body_slower_than_the_minimum_rate_gets_408_with_a_json_detail()
         assert "slowly" in json.loads(body)["detail"]
         assert time.monotonic() - started < 6
         sock.close()
-        assert metric(server, "echelon_http_timeouts_total", '{kind="body_rate"}') == 1
+        assert server.metric("echelon_http_timeouts_total", '{kind="body_rate"}') == 1
         # Nothing else was held up.
         assert server.health()["status"] == "ok"
 
@@ -180,7 +174,7 @@ def test_connections_past_a_cap_are_refused_at_once_with_503(flag, limit, reason
     with Server(flag, str(limit)) as server:
         held = []
         # The metrics request itself is the one open connection.
-        wait_for(lambda: metric(server, "echelon_http_connections_open") == 1, what="health checks closed")
+        wait_for(lambda: server.metric("echelon_http_connections_open") == 1, what="health checks closed")
         # ...and it counts until the server has seen it close (no way to ask
         # without opening another).
         time.sleep(0.5)
@@ -196,98 +190,7 @@ def test_connections_past_a_cap_are_refused_at_once_with_503(flag, limit, reason
         for s in held:
             s.close()
         wait_for(lambda: server.request("GET", "/health")[0] == 200, what="slots again")
-        assert metric(server, "echelon_http_connections_refused_total", f'{{reason="{reason}"}}') >= 1
-
-
-class ThrottledViewer(threading.Thread):
-    """/events read at a steady `rate` bytes per second, on one connection,
-    until the end of `replay_id` or EOF."""
-
-    def __init__(self, port, rate, replay_id):
-        super().__init__(daemon=True)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-        self.sock.connect(("127.0.0.1", port))
-        self.sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-        self.rate, self.marker = rate, f'"replay_id":"{replay_id}"'.encode()
-        self.data = bytearray()
-        self.ended_early = False
-
-    def run(self):
-        tick = 0.05
-        self.sock.settimeout(30)
-        while True:
-            started = time.monotonic()
-            want = int(self.rate * tick)
-            while want > 0:
-                got = self.sock.recv(want)
-                if not got:
-                    self.ended_early = True
-                    return
-                self.data += got
-                want -= len(got)
-            tail = bytes(self.data[-4096:])
-            if b"event: replay_end" in tail and self.marker in tail:
-                return
-            time.sleep(max(0.0, tick - (time.monotonic() - started)))
-
-
-def sse_events(raw):
-    """(id, event, data) of a raw HTTP/1.1 chunked SSE response."""
-    body = raw.split(b"\r\n\r\n", 1)[1]
-    text, pos = bytearray(), 0
-    while pos < len(body):
-        end = body.find(b"\r\n", pos)
-        if end < 0:
-            break
-        size = int(body[pos:end], 16)
-        if end + 2 + size > len(body):
-            text += body[end + 2:]
-            break
-        text += body[end + 2:end + 2 + size]
-        pos = end + 2 + size + 2
-    events = []
-    for block in bytes(text).decode().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.split("\n") if line and not line.startswith(":"))
-        if "data" in fields:
-            events.append((int(fields["id"]), fields["event"], fields["data"]))
-    return events
-
-
-def test_slow_links_that_keep_reading_get_the_whole_replay_and_a_stalled_one_is_dropped():
-    base = load_replay("w100x100x20_s4_p2")
-    frames = (base["frames"] * 2)[:150]  # ~1.2 MB in 6 chunks of ~200 KB
-    replay = {"world": base["world"], "frames": frames}
-    with Server("--sse-broadcast-timeout", "1") as server:
-        server.put_world(replay["world"])
-        fast = SseReader(server.http_port, until=ends("slow-link"), raw=True)
-        fast.start()
-        slow = [ThrottledViewer(server.http_port, rate, "slow-link") for rate in (50_000, 200_000)]
-        for v in slow:
-            v.start()
-        stalled = socket.socket()
-        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        stalled.connect(("127.0.0.1", server.http_port))
-        stalled.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-        wait_for(lambda: server.health()["clients"] == 4, what="4 viewers")
-        answers = server.push_replay_http(replay, "slow-link", chunk_frames=25)
-        assert all(status == 200 for status, _ in answers)
-        pushed = time.monotonic()
-        # The stalled one stops taking bytes once its buffers are full: it is
-        # dropped within twice the broadcast timeout of that.
-        wait_for(lambda: metric(server, "echelon_sse_slow_drops_total") >= 1, timeout=6, what="stalled dropped")
-        fast.join(timeout=30)
-        assert fast.error is None
-        reference = [(i, e, d) for i, e, d in fast.events if e.startswith("replay")]
-        assert [e for _, e, _ in reference] == ["replay_start"] + ["replay_chunk"] * 6 + ["replay_end"]
-        for v in slow:
-            v.join(timeout=60)
-            assert not v.ended_early, f"{v.rate} B/s viewer was cut after {len(v.data)} bytes"
-            got = [(i, e, d) for i, e, d in sse_events(bytes(v.data)) if e.startswith("replay")]
-            assert got == reference
-        assert metric(server, "echelon_sse_slow_drops_total") == 1
-        assert time.monotonic() - pushed > 15  # the 50 KB/s viewer really was slow
-        stalled.close()
+        assert server.metric("echelon_http_connections_refused_total", f'{{reason="{reason}"}}') >= 1
 
 
 def test_many_viewers_each_get_every_event():

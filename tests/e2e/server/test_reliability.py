@@ -2,7 +2,6 @@
 import contextlib
 import gzip
 import json
-import re
 import signal
 import socket
 import time
@@ -30,12 +29,6 @@ def big_replay(chunks, frames_per_chunk=100):
     base = load_replay("w100x100x20_s4_p2")
     frames = (base["frames"] * (chunks * frames_per_chunk // len(base["frames"]) + 1))[:chunks * frames_per_chunk]
     return {"world": base["world"], "frames": frames}
-
-
-def metric(server, name):
-    _, _, body = server.request("GET", "/metrics")
-    match = re.search(rf"^{name} (\S+)$", body.decode(), re.M)
-    return float(match.group(1))
 
 
 def test_seventeenth_viewer_gets_503_and_nobody_is_evicted(server):
@@ -90,7 +83,7 @@ def test_stalled_viewers_are_dropped_and_the_rest_get_everything():
             chunks = [json.loads(d) for _, e, d in r.events if e == "replay_chunk"]
             assert [c["chunk_index"] for c in chunks] == list(range(16))
             assert chunks[5]["frames"] == frames[500:600]
-        assert metric(server, "echelon_sse_slow_drops_total") >= 4
+        assert server.metric("echelon_sse_slow_drops_total") >= 4
         for s in stalled:
             s.close()
 
@@ -256,10 +249,10 @@ def test_view_token_closes_viewing():
 def test_gzip_bomb_takes_no_memory():
     with Server("--max-decompressed-mb", "16") as server:
         bomb = gzip.compress(b"[" * (512 << 20), 9)
-        before = metric(server, "echelon_process_rss_bytes")
+        before = server.metric("echelon_process_rss_bytes")
         status, _, data = server.request("POST", "/push", bomb, {"Content-Encoding": "gzip"})
         assert status == 413 and json.loads(data)["detail"]
-        after = metric(server, "echelon_process_rss_bytes")
+        after = server.metric("echelon_process_rss_bytes")
         assert after - before < 40 << 20
 
 
@@ -268,8 +261,8 @@ def test_unfinished_replay_expires_and_its_state_is_freed():
     with Server("--replay-idle", "1") as server:
         server.put_world(replay["world"])
         push_chunks(server, replay, "abandoned", [0], 5)
-        assert metric(server, "echelon_hub_replays") == 1
-        wait_for(lambda: metric(server, "echelon_hub_replays") == 0, timeout=5, what="expiry")
+        assert server.metric("echelon_hub_replays") == 1
+        wait_for(lambda: server.metric("echelon_hub_replays") == 0, timeout=5, what="expiry")
 
 
 def test_sigterm_with_viewers_and_stalled_ones_exits_quickly():

@@ -24,6 +24,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -172,6 +173,13 @@ class Server:
 
     def health(self):
         return self.json_request("GET", "/health")[1]
+
+    def metric(self, name, labels=""):
+        """The value of one /metrics sample, e.g. metric("x_total", '{reason="y"}')."""
+        _, _, body = self.request("GET", "/metrics")
+        match = re.search(rf"^{re.escape(name + labels)} (\S+)$", body.decode(), re.M)
+        assert match, f"no metric {name}{labels}"
+        return float(match.group(1))
 
     def put_world(self, world, gzipped=True):
         h = world_hash(world)

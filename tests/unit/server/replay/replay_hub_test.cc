@@ -185,6 +185,27 @@ TEST_F(ReplayHubTest, ABackloggedSubscriberIsDroppedNotWaitedFor) {
   EXPECT_EQ(hub_->stats().subscribers, 0u);
 }
 
+// The core's one-second timer calls DropStalledSubscribers(): a subscriber
+// that takes nothing goes at its stall limit even when nothing more is
+// published (a stalled viewer must not hold its backlog until the next push).
+TEST_F(ReplayHubTest, AStalledSubscriberIsDroppedByTheTimerWithoutAnotherPublish) {
+  HubOptions options;
+  options.subscriber_limits = {.max_bytes = 1 << 20, .max_wait = absl::Milliseconds(20)};
+  MakeHub(options);
+  auto stalled = hub_->Subscribe({});
+  auto reading = hub_->Subscribe({});
+  ASSERT_TRUE(hub_->Publish(Chunk("r", 0, 2)).ok());
+  EXPECT_EQ(Kinds(Drain(*reading)), "S0");
+  hub_->DropStalledSubscribers();
+  EXPECT_FALSE(stalled->outbox().closed());  // not stalled for its limit yet
+  absl::SleepFor(absl::Milliseconds(40));
+  hub_->DropStalledSubscribers();
+  EXPECT_TRUE(stalled->outbox().closed());
+  EXPECT_FALSE(reading->outbox().closed());  // it took everything: nothing waits
+  EXPECT_EQ(hub_->stats().subscribers_dropped, 1u);
+  EXPECT_EQ(hub_->stats().subscribers, 1u);
+}
+
 TEST_F(ReplayHubTest, IdleReplaysExpire) {
   HubOptions options;
   options.replays.idle_timeout = absl::Milliseconds(1);
