@@ -110,7 +110,7 @@ uint64_t StreamFeeder::ReadFrom(uint64_t from) {
     }
     SavePositionIfDue();
     if (!next->has_value()) {
-      if (!retrying_) MarkApplied(from - 1, /*current=*/true);  // nothing more to read
+      MarkApplied(from - 1, /*current=*/true);  // nothing more to read (a retried message comes at once)
       continue;
     }
     const cluster::StreamMessage& message = **next;
