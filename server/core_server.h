@@ -4,7 +4,8 @@
 //
 // With a data directory it also keeps every replay (server/library/): the
 // hub stores each chunk before acknowledging it, and LibraryService serves
-// the stored replays.
+// the stored replays. In cluster mode the library is instead a complete copy
+// of the shared replay log, fed by its own reader (StreamFeeder).
 //
 // The gateway reaches it over a gRPC channel: InProcessChannel() in the
 // default one-process setup, or TCP from a gateway started with --core.
