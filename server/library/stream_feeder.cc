@@ -179,13 +179,7 @@ void StreamFeeder::RememberStart(const v1::ReplayStart& start, uint64_t sequence
 absl::Status StreamFeeder::ApplyChunk(const v1::ReplayChunkEvent& chunk, const cluster::StreamMessage& message) {
   const std::string& replay_id = chunk.replay_id();
   absl::StatusOr<ReplayFields> fields = FieldsOf(replay_id);
-  if (!fields.ok()) {
-    if (!IsFinal(fields.status())) return fields.status();
-    spdlog::warn("library: chunk {} of replay {} skipped: {}", chunk.chunk_index(), replay_id,
-                 fields.status().ToString());
-    CountSkipped();
-    return absl::OkStatus();
-  }
+  if (!fields.ok()) return SkipChunkOrRetry(chunk, fields.status());
   if (!fields->in_copy) {
     // The copy keeps the world with the replay, as a push does.
     absl::StatusOr<std::string> world = worlds_(fields->world_ref);
@@ -211,19 +205,20 @@ absl::Status StreamFeeder::ApplyChunk(const v1::ReplayChunkEvent& chunk, const c
   record.extra_json = fields->extra_json;
   record.accepted_at_ms = absl::ToUnixMillis(message.stored);
   absl::StatusOr<AppendResult> appended = copy_.Append(record);
-  if (!appended.ok()) {
-    if (!IsFinal(appended.status())) return appended.status();
-    spdlog::warn("library: chunk {} of replay {} skipped: {}", chunk.chunk_index(), replay_id,
-                 appended.status().ToString());
-    CountSkipped();
-    return absl::OkStatus();
-  }
+  if (!appended.ok()) return SkipChunkOrRetry(chunk, appended.status());
   starts_.erase(replay_id);  // the copy has the replay now
   if (!appended->duplicate) {
     NoteLive(replay_id, message.stored, appended->completed);
     absl::MutexLock lock(&mu_);
     ++chunks_stored_;
   }
+  return absl::OkStatus();
+}
+
+absl::Status StreamFeeder::SkipChunkOrRetry(const v1::ReplayChunkEvent& chunk, const absl::Status& why) {
+  if (!IsFinal(why)) return why;
+  spdlog::warn("library: chunk {} of replay {} skipped: {}", chunk.chunk_index(), chunk.replay_id(), why.ToString());
+  CountSkipped();
   return absl::OkStatus();
 }
 

@@ -126,6 +126,9 @@ class StreamFeeder {
   absl::Status Apply(const cluster::StreamMessage& message);
   void RememberStart(const echelon::replay::v1::ReplayStart& start, uint64_t sequence);
   absl::Status ApplyChunk(const echelon::replay::v1::ReplayChunkEvent& chunk, const cluster::StreamMessage& message);
+  // A chunk that cannot apply: skipped (logged, counted) when applying it
+  // again cannot help, else `why` (retried).
+  absl::Status SkipChunkOrRetry(const echelon::replay::v1::ReplayChunkEvent& chunk, const absl::Status& why);
   absl::Status ApplyLibraryOp(const cluster::StreamMessage& message);
   // The fields of a chunk's replay: remembered start, the copy, or the log.
   absl::StatusOr<ReplayFields> FieldsOf(const std::string& replay_id);
