@@ -101,6 +101,14 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
         status, one = core_b.json_request("GET", "/replays/r1/chunks/1")
         assert status == 200 and one["frames"] == pushed_frames[4:8]
 
+        # A replay being pushed to core A is listed on core B as partial and
+        # live; a complete one is not live.
+        push(core_a, replay, "r4", range(2))
+        partial = wait_for(lambda: (e := summary(core_b, "r4")) and e["chunks_stored"] == 2 and e,
+                           what="r4 partial on core B")
+        assert partial["complete"] is False and partial["live"] is True and partial["chunk_count"] == 6
+        assert summary(core_b, "r1")["live"] is False
+
         # Core B dies; meanwhile r2 is pushed and r1 pinned through core A.
         core_b.kill()
         push(core_a, replay, "r2", range(6))
