@@ -207,7 +207,7 @@ std::shared_future<absl::StatusOr<PublishAck>> NatsClient::PublishAsync(const st
   }
   jsPubOptions options;
   jsPubOptions_Init(&options);
-  options.MsgId = msg_id.c_str();
+  if (!msg_id.empty()) options.MsgId = msg_id.c_str();  // empty: never a duplicate
   s = js_PublishMsgAsync(js_, &msg, &options);
   if (s != NATS_OK) {
     natsMsg_Destroy(msg);  // still ours when the library did not take it

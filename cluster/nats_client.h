@@ -78,6 +78,7 @@ class NatsClient {
 
   // Queues a message for the stream; the future holds the acknowledgement or
   // why there is none. Messages reach the stream in the order of the calls.
+  // An empty `msg_id` sends none (the message is never dropped as a duplicate).
   std::shared_future<absl::StatusOr<PublishAck>> PublishAsync(const std::string& subject,
                                                               const std::string& msg_id,
                                                               std::string_view data);

@@ -128,6 +128,9 @@ class NatsEventStream final : public protocol::EventStream {
       last_message = absl::Now();
       StreamMessage& message = **next;
       delivered_ = message.sequence;
+      // The library's pin/unpin/delete messages share the stream; viewers
+      // get only replay events.
+      if (!link_.nats()->subjects().IsReplayEvent(message.subject)) continue;
       auto parsed = std::make_shared<v1::ReplayEvent>();
       if (!parsed->ParseFromString(message.data)) {
         spdlog::warn("replay log message {} on {} is not a ReplayEvent; skipped", message.sequence, message.subject);

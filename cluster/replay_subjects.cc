@@ -30,6 +30,22 @@ std::string ReplaySubjects::Chunk(std::string_view replay_id) const {
   return absl::StrCat(prefix, ".chunk.", EncodeSubjectToken(replay_id));
 }
 
+std::string ReplaySubjects::Library(std::string_view replay_id) const {
+  return absl::StrCat(prefix, ".library.", EncodeSubjectToken(replay_id));
+}
+
+ReplaySubjects::Kind ReplaySubjects::KindOf(std::string_view subject) const {
+  if (!subject.starts_with(prefix) || subject.substr(prefix.size()).substr(0, 1) != ".") return Kind::kOther;
+  subject.remove_prefix(prefix.size() + 1);
+  const size_t dot = subject.find('.');
+  if (dot == std::string_view::npos) return Kind::kOther;
+  const std::string_view kind = subject.substr(0, dot);
+  if (kind == "meta") return Kind::kMeta;
+  if (kind == "chunk") return Kind::kChunk;
+  if (kind == "library") return Kind::kLibrary;
+  return Kind::kOther;
+}
+
 std::string ReplaySubjects::OneReplay(std::string_view replay_id) const {
   return absl::StrCat(prefix, ".*.", EncodeSubjectToken(replay_id));
 }

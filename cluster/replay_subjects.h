@@ -8,6 +8,9 @@
 // start/end events read without the chunks with `<prefix>.meta.>`.
 // <replay> is the replay id with every byte outside [A-Za-z0-9_-] written as
 // ~XX (hex): subjects may not hold '.', '*', '>', spaces or control bytes.
+// `<prefix>.library.<replay>` carries the library's pin, unpin and delete of a
+// replay (server/library/library_ops.h), in the same stream so that every
+// core's copy applies them in order with the chunks; viewers skip them.
 //
 // Event ids: id = base + stream sequence, base = the stream's creation time in
 // milliseconds x 1000 (as the embedded hub starts its ids). Every gateway
@@ -30,11 +33,22 @@ struct ReplaySubjects {
 
   std::string Meta(std::string_view replay_id) const;
   std::string Chunk(std::string_view replay_id) const;
+  // Library changes of one replay (pin, unpin, delete).
+  std::string Library(std::string_view replay_id) const;
   // Every event of one replay.
   std::string OneReplay(std::string_view replay_id) const;
   // Every event of every replay (the stream's subject filter).
   std::string All() const { return prefix + ".>"; }
   std::string AllMeta() const { return prefix + ".meta.>"; }
+
+  enum class Kind { kMeta, kChunk, kLibrary, kOther };
+  // Which of the above a subject read from the stream is.
+  Kind KindOf(std::string_view subject) const;
+  // A replay event (start, chunk, end) that viewers get.
+  bool IsReplayEvent(std::string_view subject) const {
+    const Kind kind = KindOf(subject);
+    return kind == Kind::kMeta || kind == Kind::kChunk;
+  }
 };
 
 // Nats-Msg-Id of each event kind: JetStream drops a second message with the

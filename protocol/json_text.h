@@ -16,4 +16,8 @@ namespace echelon::json {
 // not close comes back unchanged.
 std::string MinifyJson(std::string_view json);
 
+// How many elements a valid, minified JSON array holds (a chunk's
+// frames_json), counted without parsing the elements.
+size_t CountArrayElements(std::string_view array);
+
 }  // namespace echelon::json

@@ -31,6 +31,17 @@ std::string RenderCoreMetrics(CoreServer& core) {
   out.LabeledCounter("echelon_push_calls_total",
                      "Calls allowed to push (chunk pushes, push streams, world uploads), by token name", "token",
                      core.auth().PushCallsByName());
+  if (const library::StreamFeeder* feeder = core.library_feeder()) {
+    const library::FeederStats copy = feeder->stats();
+    out.Gauge("echelon_library_copy_sequence", "Last replay log sequence applied to this core's library",
+              copy.applied_sequence);
+    out.Gauge("echelon_library_copy_current", "1 while this core's library keeps up with the replay log",
+              copy.current ? 1 : 0);
+    out.Counter("echelon_library_copy_chunks_total", "Chunks this core's library stored from the replay log",
+                copy.chunks_stored);
+    out.Counter("echelon_library_copy_skipped_total", "Replay log messages the library could not apply (logged)",
+                copy.messages_skipped);
+  }
   return out.Take();
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cluster/world_bucket.h"
 #include "server/replay/jetstream_journal.h"
+#include "server/library/cluster_replay_store.h"
 #include "server/library/library_service.h"
 #include "server/library/local_library_link.h"
 #include "server/replay/local_replay_link.h"
@@ -39,11 +40,10 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const CoreOptions& op
 // How long a push waits for the replay log to confirm its chunk.
 constexpr absl::Duration kJournalAckTimeout = absl::Seconds(10);
 
-// Cluster mode: the hub journals to the shared log, worlds live in the
-// shared bucket as well as in this core's cache.
+// Cluster mode: worlds live in the shared bucket as well as in this core's
+// cache (the hub's journal is set up in Start, after the library).
 void JoinCluster(CoreOptions& options) {
   if (!options.nats) return;
-  options.hub.journal = std::make_shared<replay::JetStreamJournal>(options.nats, kJournalAckTimeout);
   auto bucket = std::make_shared<cluster::WorldBucket>(options.nats);
   options.worlds.shared = world::SharedWorlds{
       .save = [bucket](const std::string& hash, const std::string& json) { return bucket->Save(hash, json); },
@@ -61,6 +61,23 @@ replay::ReplayHub::WorldLookup LibraryBackedWorlds(world::WorldStore& worlds, li
     if (!stored.ok()) return cached.status();
     if (auto put = worlds.Put(*stored, hash); !put.ok()) return put.status();
     return worlds.Get(hash);
+  };
+}
+
+// How long an acknowledged push waits for this core's copy of the log.
+constexpr absl::Duration kCopyWait = absl::Seconds(2);
+
+// How long a pin or delete in cluster mode waits for the log, and then for
+// this core's copy to apply it.
+constexpr absl::Duration kLibraryChangeTimeout = absl::Seconds(5);
+
+// Cluster mode: the library is a copy of the shared log, fed by its own
+// reader; nothing of the hub writes to it.
+library::StreamFeeder::WorldSource FeederWorlds(world::WorldStore& worlds) {
+  return [&worlds](const std::string& hash) -> absl::StatusOr<std::string> {
+    auto world = worlds.Get(hash);
+    if (!world.ok()) return world.status();
+    return (*world)->json();
   };
 }
 
@@ -82,7 +99,26 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
         library::DiskReplayStore::Open(*core->options_.library);
     if (!store.ok()) return store.status();
     core->library_ = *std::move(store);
-    hub_options.library = core->library_.get();
+    if (core->options_.nats) {
+      core->library_feeder_ = library::StreamFeeder::Start(
+          core->options_.nats, *core->library_, FeederWorlds(*worlds),
+          {.data_dir = core->options_.library->data_dir, .live_window = hub_options.replays.idle_timeout});
+      core->cluster_library_ = std::make_unique<library::ClusterReplayStore>(
+          *core->library_, *core->library_feeder_, core->options_.nats, kLibraryChangeTimeout);
+    } else {
+      hub_options.library = core->library_.get();
+    }
+  }
+  if (core->options_.nats) {
+    // The hub journals to the shared log; with a library a push is also
+    // acknowledged only once this core's copy has it (when the copy keeps
+    // up: a copy catching up does not hold pushes back).
+    replay::JetStreamJournal::AfterStored await_copy;
+    if (library::StreamFeeder* feeder = core->library_feeder_.get()) {
+      await_copy = [feeder](uint64_t sequence) { feeder->WaitAppliedIfCurrent(sequence, kCopyWait); };
+    }
+    hub_options.journal =
+        std::make_shared<replay::JetStreamJournal>(core->options_.nats, kJournalAckTimeout, std::move(await_copy));
   }
   core->hub_ = std::make_unique<replay::ReplayHub>(hub_options, LibraryBackedWorlds(*worlds, core->library_.get()));
   core->nav_ = std::make_shared<nav::NavCache>(NavWorldSource(*worlds), core->options_.nav);
@@ -95,7 +131,7 @@ absl::StatusOr<std::unique_ptr<CoreServer>> CoreServer::Start(CoreOptions option
   core->services_.push_back(std::make_unique<nav::NavServiceImpl>(core->nav_, core->auth_.get()));
   if (core->library_) {
     core->services_.push_back(
-        std::make_unique<library::LibraryServiceImpl>(*core->library_, *core->hub_, *core->auth_));
+        std::make_unique<library::LibraryServiceImpl>(core->LibraryAsShown(), core->LibraryLiveCheck(), *core->auth_));
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -138,7 +174,18 @@ std::shared_ptr<protocol::ReplayLink> CoreServer::InProcessReplayLink() {
 
 std::shared_ptr<protocol::LibraryLink> CoreServer::InProcessLibraryLink() {
   if (!library_) return nullptr;
-  return std::make_shared<library::LocalLibraryLink>(*library_, *hub_, *auth_);
+  return std::make_shared<library::LocalLibraryLink>(LibraryAsShown(), LibraryLiveCheck(), *auth_);
+}
+
+library::ReplayStore& CoreServer::LibraryAsShown() {
+  if (cluster_library_) return *cluster_library_;
+  return *library_;
+}
+
+library::LiveCheck CoreServer::LibraryLiveCheck() const {
+  return [hub = hub_.get(), feeder = library_feeder_.get()](const std::string& replay_id) {
+    return hub->IsLive(replay_id) || (feeder != nullptr && feeder->IsLive(replay_id));
+  };
 }
 
 CoreServer::~CoreServer() { Shutdown(absl::Seconds(1)); }
@@ -161,6 +208,7 @@ void CoreServer::Shutdown(absl::Duration grace) {
   hub_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
+  if (library_feeder_) library_feeder_->Stop();
 }
 
 void CoreServer::RunMaintenance() {

@@ -4,7 +4,8 @@
 //
 // With a data directory it also keeps every replay (server/library/): the
 // hub stores each chunk before acknowledging it, and LibraryService serves
-// the stored replays.
+// the stored replays. In cluster mode the library is instead a complete copy
+// of the shared replay log, fed by its own reader (StreamFeeder).
 //
 // The gateway reaches it over a gRPC channel: InProcessChannel() in the
 // default one-process setup, or TCP from a gateway started with --core.
@@ -24,6 +25,8 @@
 #include "protocol/replay_link.h"
 #include "server/auth_policy.h"
 #include "server/library/disk_replay_store.h"
+#include "server/library/library_service.h"
+#include "server/library/stream_feeder.h"
 #include "server/nav/nav_cache.h"
 #include "server/replay/replay_hub.h"
 #include "server/replay/replay_service.h"
@@ -59,7 +62,9 @@ struct CoreOptions {
   int keepalive_time_ms = 30000;                 // the core pings idle peers this often...
   int keepalive_timeout_ms = 10000;              // ...and closes those that do not answer
   int max_connection_idle_ms = 10 * 60 * 1000;   // a connection without calls is closed
-  // The replay library; unset runs memory-only (--no-library).
+  // The replay library; unset runs memory-only (--no-library). With `nats`
+  // it is a complete copy of the shared replay log, fed from the log
+  // (server/library/stream_feeder.h), and pins and deletes go through the log.
   std::optional<library::DiskStoreOptions> library;
 };
 
@@ -88,15 +93,25 @@ class CoreServer {
   const AuthPolicy& auth() const { return *auth_; }
   // Null without a library.
   library::DiskReplayStore* library() { return library_.get(); }
+  // Null unless cluster mode with a library.
+  const library::StreamFeeder* library_feeder() const { return library_feeder_.get(); }
 
  private:
   explicit CoreServer(CoreOptions options);
   void RunMaintenance();
+  // The library as the API shows it (in cluster mode: changes through the
+  // log), and whether one of its replays is being pushed; with a library only.
+  library::ReplayStore& LibraryAsShown();
+  library::LiveCheck LibraryLiveCheck() const;
 
   const CoreOptions options_;
   std::unique_ptr<AuthPolicy> auth_;
   std::unique_ptr<world::WorldStore> worlds_;
   std::unique_ptr<library::DiskReplayStore> library_;
+  // Cluster mode with a library: the feeder of the copy, and the store the
+  // LibraryService uses (reads from the copy, changes through the log).
+  std::unique_ptr<library::StreamFeeder> library_feeder_;
+  std::unique_ptr<library::ReplayStore> cluster_library_;
   std::unique_ptr<replay::ReplayHub> hub_;
   std::shared_ptr<nav::NavCache> nav_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

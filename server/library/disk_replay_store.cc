@@ -366,7 +366,7 @@ absl::StatusOr<AppendResult> DiskReplayStore::Append(const ChunkToStore& c) {
     }
     ECHELON_RETURN_IF_ERROR(known.status());
   }
-  const std::string head = EncodeHead(c, NowMs());
+  const std::string head = EncodeHead(c, c.accepted_at_ms != 0 ? c.accepted_at_ms : NowMs());
   const uint32_t crc = Crc32Combine(Crc32(head), frames_crc, c.frames_json.size());
   ECHELON_ASSIGN_OR_RETURN(RecordLocation location, log_->Append(head, c.frames_json, crc));
   bool added = false, completed = false;

@@ -25,10 +25,10 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context, const
 // in flight; a chunk that fails its checksum is skipped and logged.
 class GetReactor final : public grpc::ServerWriteReactor<v1::GetReplayResponse> {
  public:
-  GetReactor(ReplayStore& store, const replay::ReplayHub& hub, const std::string& replay_id,
+  GetReactor(ReplayStore& store, const LiveCheck& is_live, const std::string& replay_id,
              const absl::Status& allowed)
       : store_(store), replay_id_(replay_id) {
-    absl::Status status = allowed.ok() ? Start(hub) : allowed;
+    absl::Status status = allowed.ok() ? Start(is_live) : allowed;
     if (!status.ok()) {
       Finish(ToGrpcStatus(status));
       return;
@@ -47,8 +47,8 @@ class GetReactor final : public grpc::ServerWriteReactor<v1::GetReplayResponse> 
   void OnDone() override { delete this; }
 
  private:
-  absl::Status Start(const replay::ReplayHub& hub) {
-    ECHELON_ASSIGN_OR_RETURN(*message_.mutable_header(), DownloadHeader(store_, hub, replay_id_, chunks_));
+  absl::Status Start(const LiveCheck& is_live) {
+    ECHELON_ASSIGN_OR_RETURN(*message_.mutable_header(), DownloadHeader(store_, is_live, replay_id_, chunks_));
     return absl::OkStatus();
   }
 
@@ -76,14 +76,14 @@ class GetReactor final : public grpc::ServerWriteReactor<v1::GetReplayResponse> 
 
 }  // namespace
 
-absl::StatusOr<v1::GetReplayResponse::Header> DownloadHeader(ReplayStore& store, const replay::ReplayHub& hub,
+absl::StatusOr<v1::GetReplayResponse::Header> DownloadHeader(ReplayStore& store, const LiveCheck& is_live,
                                                               const std::string& replay_id,
                                                               std::vector<StoredChunkRef>& chunks) {
   ECHELON_ASSIGN_OR_RETURN(ReplayInfo info, store.Describe(replay_id));
   ECHELON_ASSIGN_OR_RETURN(chunks, store.Chunks(replay_id));
   ECHELON_ASSIGN_OR_RETURN(std::string world, store.GetWorld(info.world_ref));
   v1::GetReplayResponse::Header header;
-  *header.mutable_summary() = ToSummary(info, hub.IsLive(replay_id));
+  *header.mutable_summary() = ToSummary(info, is_live(replay_id));
   header.set_world_json(std::move(world));
   for (const StoredChunkRef& chunk : chunks) header.add_stored_chunks(chunk.chunk_index);
   return header;
@@ -117,7 +117,7 @@ grpc::ServerUnaryReactor* LibraryServiceImpl::List(grpc::CallbackServerContext* 
   absl::StatusOr<ReplayPage> page =
       store_.List({.run = request->run(), .limit = request->limit(), .before = request->before()});
   if (page.ok()) {
-    for (const ReplayInfo& info : page->replays) *response->add_replays() = ToSummary(info, hub_.IsLive(info.replay_id));
+    for (const ReplayInfo& info : page->replays) *response->add_replays() = ToSummary(info, is_live_(info.replay_id));
     response->set_next(page->next);
   }
   return FinishWith(context, page.status());
@@ -125,7 +125,7 @@ grpc::ServerUnaryReactor* LibraryServiceImpl::List(grpc::CallbackServerContext* 
 
 grpc::ServerWriteReactor<v1::GetReplayResponse>* LibraryServiceImpl::Get(grpc::CallbackServerContext* context,
                                                                           const v1::GetReplayRequest* request) {
-  return new GetReactor(store_, hub_, request->replay_id(), auth_.CheckView(*context));
+  return new GetReactor(store_, is_live_, request->replay_id(), auth_.CheckView(*context));
 }
 
 grpc::ServerUnaryReactor* LibraryServiceImpl::GetChunk(grpc::CallbackServerContext* context,
@@ -150,7 +150,7 @@ grpc::ServerUnaryReactor* LibraryServiceImpl::SetPinned(grpc::CallbackServerCont
                                                         v1::ReplaySummary* response) {
   if (absl::Status allowed = auth_.CheckPush(*context); !allowed.ok()) return FinishWith(context, allowed);
   absl::StatusOr<ReplayInfo> info = store_.SetPinned(replay_id, pinned);
-  if (info.ok()) *response = ToSummary(*info, hub_.IsLive(replay_id));
+  if (info.ok()) *response = ToSummary(*info, is_live_(replay_id));
   return FinishWith(context, info.status());
 }
 

@@ -7,32 +7,36 @@
 // Reads need the view token (or the push token), changes the push token.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "echelon/replay/v1/library.grpc.pb.h"
 #include "server/auth_policy.h"
 #include "server/library/replay_store.h"
-#include "server/replay/replay_hub.h"
 
 namespace echelon::library {
 
 // The summary of a stored replay as the API shows it.
 echelon::replay::v1::ReplaySummary ToSummary(const ReplayInfo& info, bool live);
 
+// Whether chunks of a replay are being pushed now (the hub's view; in cluster
+// mode also what reached the shared log from other cores).
+using LiveCheck = std::function<bool(const std::string& replay_id)>;
+
 // What a download starts with (summary, world, stored chunk indices), and in
 // `chunks` the stored chunks it will read: shared by LibraryService.Get and
 // the in-process LocalLibraryLink.
 absl::StatusOr<echelon::replay::v1::GetReplayResponse::Header> DownloadHeader(ReplayStore& store,
-                                                                              const replay::ReplayHub& hub,
+                                                                              const LiveCheck& is_live,
                                                                               const std::string& replay_id,
                                                                               std::vector<StoredChunkRef>& chunks);
 
 class LibraryServiceImpl final : public echelon::replay::v1::LibraryService::CallbackService {
  public:
-  // All three must outlive the service.
-  LibraryServiceImpl(ReplayStore& store, const replay::ReplayHub& hub, const AuthPolicy& auth)
-      : store_(store), hub_(hub), auth_(auth) {}
+  // `store` and `auth` must outlive the service.
+  LibraryServiceImpl(ReplayStore& store, LiveCheck is_live, const AuthPolicy& auth)
+      : store_(store), is_live_(std::move(is_live)), auth_(auth) {}
 
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
                                  const echelon::replay::v1::ListReplaysRequest* request,
@@ -56,7 +60,7 @@ class LibraryServiceImpl final : public echelon::replay::v1::LibraryService::Cal
                                       bool pinned, echelon::replay::v1::ReplaySummary* response);
 
   ReplayStore& store_;
-  const replay::ReplayHub& hub_;
+  const LiveCheck is_live_;
   const AuthPolicy& auth_;
 };
 

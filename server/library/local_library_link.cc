@@ -41,7 +41,7 @@ absl::StatusOr<protocol::OpenedReplay> LocalLibraryLink::OpenReplay(const std::s
   if (absl::Status allowed = auth_.CheckView(authorization); !allowed.ok()) return allowed;
   std::vector<StoredChunkRef> chunks;
   absl::StatusOr<echelon::replay::v1::GetReplayResponse::Header> header =
-      DownloadHeader(store_, hub_, replay_id, chunks);
+      DownloadHeader(store_, is_live_, replay_id, chunks);
   if (!header.ok()) return header.status();
   return protocol::OpenedReplay{*std::move(header),
                                 std::make_unique<LocalReplayReader>(store_, replay_id, std::move(chunks))};

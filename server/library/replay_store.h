@@ -57,6 +57,10 @@ struct ChunkToStore {
   // JSON object texts, only read when this chunk creates the replay.
   std::string_view meta_json = "{}";
   std::string_view extra_json = "{}";
+  // When the chunk was accepted (Unix ms), which started_at and finished_at
+  // show; 0 means now. A copy fed from the cluster's log gives the log's
+  // timestamp, so that every core lists the same times.
+  int64_t accepted_at_ms = 0;
 };
 
 struct AppendResult {

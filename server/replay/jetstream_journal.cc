@@ -1,5 +1,6 @@
 #include "server/replay/jetstream_journal.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -43,9 +44,11 @@ EventJournal::Confirmation JetStreamJournal::Append(const std::vector<HubEventPt
     }
     acks.push_back(nats_->PublishAsync(subject, msg_id, e.SerializeAsString()));
   }
-  return [acks = std::move(acks), chunk_ack, timeout = ack_timeout_]() -> absl::StatusOr<bool> {
+  return [acks = std::move(acks), chunk_ack, timeout = ack_timeout_,
+          after_stored = after_stored_]() -> absl::StatusOr<bool> {
     const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(timeout);
     bool duplicate = false;
+    uint64_t last_sequence = 0;
     for (size_t i = 0; i < acks.size(); ++i) {
       if (acks[i].wait_until(deadline) != std::future_status::ready) {
         return absl::UnavailableError("the replay log did not confirm the chunk in time; retry the push");
@@ -53,7 +56,9 @@ EventJournal::Confirmation JetStreamJournal::Append(const std::vector<HubEventPt
       const absl::StatusOr<cluster::PublishAck>& ack = acks[i].get();
       if (!ack.ok()) return ack.status();
       if (static_cast<int>(i) == chunk_ack) duplicate = ack->duplicate;
+      last_sequence = std::max(last_sequence, ack->sequence);
     }
+    if (after_stored) after_stored(last_sequence);
     return duplicate;
   };
 }

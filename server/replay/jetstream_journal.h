@@ -7,6 +7,8 @@
 // byte for byte what viewers receive.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/time/time.h"
@@ -17,8 +19,15 @@ namespace echelon::replay {
 
 class JetStreamJournal final : public EventJournal {
  public:
-  JetStreamJournal(std::shared_ptr<cluster::NatsClient> nats, absl::Duration ack_timeout)
-      : nats_(std::move(nats)), ack_timeout_(ack_timeout) {}
+  // Runs once the log stored one Append()'s events, with the highest stream
+  // sequence among them, before the push is acknowledged (cluster mode with a
+  // library: waits for this core's copy, so that the core that acknowledged a
+  // chunk lists it).
+  using AfterStored = std::function<void(uint64_t last_sequence)>;
+
+  JetStreamJournal(std::shared_ptr<cluster::NatsClient> nats, absl::Duration ack_timeout,
+                   AfterStored after_stored = {})
+      : nats_(std::move(nats)), ack_timeout_(ack_timeout), after_stored_(std::move(after_stored)) {}
 
   absl::Status CheckChunkSize(size_t frames_bytes) const override;
   Confirmation Append(const std::vector<HubEventPtr>& events) override;
@@ -26,6 +35,7 @@ class JetStreamJournal final : public EventJournal {
  private:
   const std::shared_ptr<cluster::NatsClient> nats_;
   const absl::Duration ack_timeout_;
+  const AfterStored after_stored_;
 };
 
 }  // namespace echelon::replay

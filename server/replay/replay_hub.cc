@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/status_util.h"
 #include "protocol/chunk_codec.h"
+#include "protocol/json_text.h"
 #include "protocol/struct_json.h"
 #include "server/library/segment_log.h"
 #include "spdlog/spdlog.h"
@@ -33,28 +34,6 @@ absl::Status CheckChunkFields(const v1::ReplayChunk& chunk) {
   }
   if (chunk.world_ref().empty()) return absl::InvalidArgumentError("world_ref must not be empty");
   return absl::OkStatus();
-}
-
-// Elements of a valid, minified JSON array (what a chunk's frames_json is).
-size_t CountTopLevelElements(std::string_view array) {
-  size_t count = 0;
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < array.size(); ++i) {
-    const char c = array[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') {
-      if (depth++ == 1 && count == 0) count = 1;
-    } else if (c == ']' || c == '}') --depth;
-    else if (c == ',' && depth == 1) ++count;
-    else if (depth == 1 && count == 0) count = 1;
-  }
-  return count;
 }
 
 void WakeAll(const std::vector<std::shared_ptr<Subscription>>& subscribers) {
@@ -171,7 +150,7 @@ absl::StatusOr<PublishResult> ReplayHub::PublishWith(const v1::ReplayChunk& chun
   // Checksummed here, outside the mutex; the library combines it with its head.
   const uint32_t frames_crc = library != nullptr ? library::Crc32(frames_json) : 0;
   const size_t frame_count =
-      library == nullptr ? 0 : known_frame_count ? *known_frame_count : CountTopLevelElements(frames_json);
+      library == nullptr ? 0 : known_frame_count ? *known_frame_count : json::CountArrayElements(frames_json);
 
   std::vector<std::shared_ptr<Subscription>> wake;
   PublishResult result;

@@ -29,6 +29,20 @@ TEST(ReplaySubjects, OneReplayMatchesItsMetaAndChunkSubjects) {
   EXPECT_EQ(subjects.All(), "echelon.>");
 }
 
+TEST(ReplaySubjects, TellsEventsFromLibraryChangesAndStrangers) {
+  const ReplaySubjects subjects{"echelon"};
+  using Kind = ReplaySubjects::Kind;
+  EXPECT_EQ(subjects.Library("r.1"), "echelon.library.r~2E1");
+  EXPECT_EQ(subjects.KindOf(subjects.Meta("r")), Kind::kMeta);
+  EXPECT_EQ(subjects.KindOf(subjects.Chunk("r")), Kind::kChunk);
+  EXPECT_EQ(subjects.KindOf(subjects.Library("r")), Kind::kLibrary);
+  EXPECT_EQ(subjects.KindOf("echelon.other.r"), Kind::kOther);
+  EXPECT_EQ(subjects.KindOf("echelonx.meta.r"), Kind::kOther);
+  EXPECT_EQ(subjects.KindOf("echelon.meta"), Kind::kOther);
+  EXPECT_TRUE(subjects.IsReplayEvent(subjects.Chunk("r")));
+  EXPECT_FALSE(subjects.IsReplayEvent(subjects.Library("r")));
+}
+
 TEST(MsgIds, NameEachEventOfAReplay) {
   EXPECT_EQ(ChunkMsgId("r", 3), "r:3");
   EXPECT_NE(ChunkMsgId("r", 3), ChunkMsgId("r", 4));

@@ -19,5 +19,13 @@ TEST(MinifyJsonTest, LeavesTextWithAnOpenStringUnchanged) {
   EXPECT_EQ(MinifyJson(""), "");
 }
 
+TEST(CountArrayElementsTest, CountsTopLevelElementsOnly) {
+  EXPECT_EQ(CountArrayElements("[]"), 0u);
+  EXPECT_EQ(CountArrayElements("[1]"), 1u);
+  EXPECT_EQ(CountArrayElements(R"([{"a":[1,2,3]},{"b":"x,y]"},[4,5]])"), 3u);
+  EXPECT_EQ(CountArrayElements(R"(["a\"b,c",2])"), 2u);
+  EXPECT_EQ(CountArrayElements(R"(["x"])"), 1u);
+}
+
 }  // namespace
 }  // namespace echelon::json

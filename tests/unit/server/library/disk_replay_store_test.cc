@@ -91,6 +91,26 @@ TEST_F(DiskReplayStoreTest, AppendsAndReadsBack) {
   EXPECT_EQ(store->Describe("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(DiskReplayStoreTest, TimesAreTheAcceptedTimesWhenGiven) {
+  auto store = OpenStore();
+  const std::string frames = Frames(0);
+  ChunkToStore chunk;
+  chunk.replay_id = "r1";
+  chunk.world_ref = "0123456789abcdef";
+  chunk.chunk_count = 2;
+  chunk.frames_json = frames;
+  chunk.frame_count = 1;
+  chunk.event_id = 11;
+  chunk.accepted_at_ms = 1764500000123;
+  ASSERT_TRUE(store->Append(chunk).ok());
+  chunk.chunk_index = 1;
+  chunk.event_id = 12;
+  chunk.accepted_at_ms = 1764500000456;
+  ASSERT_TRUE(store->Append(chunk).ok());
+  EXPECT_EQ(store->Describe("r1")->started_at_ms, 1764500000123);
+  EXPECT_EQ(store->Describe("r1")->finished_at_ms, 1764500000456);
+}
+
 TEST_F(DiskReplayStoreTest, AppendIsIdempotentAndChecksTheReplay) {
   auto store = OpenStore();
   ASSERT_FALSE(Put(*store, "r1", 0, 3, 11)->duplicate);
