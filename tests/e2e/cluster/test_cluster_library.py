@@ -51,16 +51,6 @@ def download(server, replay_id):
     return data
 
 
-def metric(server, name):
-    """A value of the server's /metrics, or None."""
-    status, _, body = server.request("GET", "/metrics")
-    assert status == 200
-    for line in body.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
     replay = load_replay()
     pushed_frames = replay["frames"][:FRAMES]
@@ -124,9 +114,9 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
         wait_for(lambda: summary(core_b, "r1")["pinned"], what="r1 pinned on core B")
         assert download(core_b, "r2") == download(gateway, "r2")
         # It stored from the log what it missed and keeps up again.
-        assert metric(core_b, "echelon_library_copy_chunks_total") >= 6
-        wait_for(lambda: metric(core_b, "echelon_library_copy_current") == 1, what="core B keeps up")
-        assert metric(core_b, "echelon_library_copy_skipped_total") == 0
+        assert core_b.metric("echelon_library_copy_chunks_total") >= 6
+        wait_for(lambda: core_b.metric("echelon_library_copy_current") == 1, what="core B keeps up")
+        assert core_b.metric("echelon_library_copy_skipped_total") == 0
         assert json.loads(download(core_b, "r2"))["frames"] == pushed_frames
 
         # Changes through core B reach core A: unpin r1, delete r2.
@@ -141,10 +131,13 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
         # A core started now, with an empty data dir, gets the whole history
         # with the changes applied: r1 unpinned, r2 gone.
         core_c = stack.enter_context(Server(*cluster_flags))
-        listed_c = wait_for(lambda: complete(core_c, "r1"), what="r1 on the new core C")
+        wait_for(lambda: complete(core_c, "r1"), what="r1 on the new core C")
+        # It applies the log in order: once it keeps up, r2's delete is in.
+        wait_for(lambda: core_c.metric("echelon_library_copy_current") == 1, what="core C keeps up")
+        wait_for(lambda: summary(core_c, "r2") is None, what="r2's delete applied on core C")
+        listed_c = summary(core_c, "r1")
         assert listed_c["pinned"] is False and listed_c["started_at"] == listed_a["started_at"]
         assert download(core_c, "r1") == from_a
-        assert summary(core_c, "r2") is None
 
         # Viewers never see the library's messages in the log: only replay
         # events, every chunk of r3 once.
@@ -173,5 +166,5 @@ def test_every_core_keeps_the_whole_log_and_library_changes_reach_every_copy():
             wait_for(lambda: complete(core_d, "r3"), what="r3 on core D")
             assert json.loads(download(core_d, "r3"))["frames"] == pushed_frames
             assert summary(core_d, "r1") is None
-            assert metric(core_d, "echelon_library_copy_skipped_total") == 0
+            assert core_d.metric("echelon_library_copy_skipped_total") == 0
             core_d.stop()
