@@ -54,8 +54,11 @@ function minuteTable(samples, warmupReplays) {
   return rows.join('\n');
 }
 
-/** Proportional set size (MB) of process `rootPid` and all its descendants, from /proc (Linux). */
-function processTreePssMB(rootPid) {
+/**
+ * Proportional set size (MB) of the browser: every process under this test process
+ * (playwright starts chromium as its child) whose command line is chromium's. Linux /proc.
+ */
+function browserPssMB() {
   const parentOf = new Map();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -64,14 +67,14 @@ function processTreePssMB(rootPid) {
       parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch { /* the process ended meanwhile */ }
   }
-  const inTree = (pid) => {
-    for (let p = pid; p > 1; p = parentOf.get(p)) if (p === rootPid) return true;
+  const underTest = (pid) => {
+    for (let p = parentOf.get(pid); p > 1; p = parentOf.get(p)) if (p === process.pid) return true;
     return false;
   };
   let kB = 0;
   for (const pid of parentOf.keys()) {
-    if (!inTree(pid)) continue;
     try {
+      if (!underTest(pid) || !/chrom/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0])) continue;
       const match = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
       if (match) kB += Number(match[1]);
     } catch { /* ended, or no smaps_rollup */ }
@@ -79,20 +82,19 @@ function processTreePssMB(rootPid) {
   return kB / 1024;
 }
 
-async function measureHeap(page, cdp, browserPid) {
+async function measureHeap(page, cdp) {
   for (let i = 0; i < 2; i += 1) await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   const memory = await page.evaluate(() => window.__echelon.rendererMemory);
   return {
     usedMB: usedSize / 1048576, geometries: memory.geometries, textures: memory.textures,
-    browserPssMB: browserPid ? processTreePssMB(browserPid) : NaN,
+    browserPssMB: browserPssMB(),
   };
 }
 
 test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, { timeout: (DURATION_S + 300) * 1000 }, async () => {
-  const { page, server, session, browser } = viewer;
+  const { page, server, session } = viewer;
   const cdp = await page.context().newCDPSession(page);
-  const browserPid = browser.process()?.pid;
   await page.selectOption('#speed', '8');
   await page.click('#toggle-nav');
   const fixtures = FIXTURES.map(loadFixtureReplay);
@@ -114,7 +116,7 @@ test(`JS heap stays flat while replays stream back to back (${DURATION_S} s)`, {
     await page.locator(`#picker-list [data-replay-id="${replayId}"][data-live=""]`).waitFor();
     await page.keyboard.press('Escape');
     for (let jump = 0; jump < 3; jump += 1) await page.keyboard.press(']');
-    const sample = { replay: i, elapsedS: (Date.now() - started) / 1000, ...(await measureHeap(page, cdp, browserPid)) };
+    const sample = { replay: i, elapsedS: (Date.now() - started) / 1000, ...(await measureHeap(page, cdp)) };
     samples.push(sample);
     console.log(`soak sample replay=${i} t=${sample.elapsedS.toFixed(1)}s heapMB=${sample.usedMB.toFixed(2)} `
       + `geometries=${sample.geometries} textures=${sample.textures} browserPssMB=${sample.browserPssMB.toFixed(0)}`);
