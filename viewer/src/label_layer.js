@@ -43,6 +43,7 @@ export class LabelLayer {
   /** Places the label of every mech drawn in `frame`; hides the others. */
   update(frame, mechLayer, view, selectedId) {
     const mechs = (frame && frame.mechs) || {};
+    const canvasSize = view.canvasSize(); // once: the label moves below would make every read a layout
     let visible = 0;
     for (const [id, label] of this.labels) if (!mechs[id]) this.setShown(label, false);
     for (const id in mechs) {
@@ -53,7 +54,7 @@ export class LabelLayer {
         continue;
       }
       const label = this.labelFor(id, mech);
-      view.projectToCanvas(this.point.x, this.point.y, this.point.z + LABEL_LIFT_M, this.projected, this.scratch);
+      view.projectToCanvas(this.point.x, this.point.y, this.point.z + LABEL_LIFT_M, this.projected, this.scratch, canvasSize);
       this.setShown(label, this.projected.visible);
       if (!this.projected.visible) continue;
       visible += 1;

@@ -55,7 +55,7 @@ class ViewerApp {
     this.labels = new LabelLayer(viewport, (team) => cssTeamColor(team, teamColor));
 
     this.store = new ReplayStore();
-    this.worlds = new WorldCache();
+    this.worlds = new WorldCache((source) => this.worldLayer.buildWorld(source));
     this.playback = new Playback({
       onFrameEntered: (frame) => this.effects.spawnFrameEvents(frame),
       onJump: () => {
@@ -158,6 +158,9 @@ class ViewerApp {
   }
 
   start() {
+    // Every layer's objects exist from the start (pools, hidden): their shaders compile now, not mid-replay.
+    this.view.precompile(this.view.scene);
+    this.worldLayer.precompileShaders(this.view);
     this.stream.start();
     if (this.pendingLink) this.findLinkedReplay(this.pendingLink.replayId);
     // A link pasted into this tab's address bar changes only the fragment.
@@ -300,15 +303,22 @@ class ViewerApp {
       || { id: announcement.replay_id, meta: announcement.meta || {}, complete: announcement.ended };
   }
 
+  /**
+   * Shows world `hash`: fetched and meshed in the worker (or cached), then swapped in.
+   * Only the newest request is shown; a failed fetch is retried.
+   */
   loadWorld(hash) {
     const request = ++this.worldRequest; // any older request in flight is now stale
     this.worldError = '';
     if (hash === this.shownWorldHash) return;
-    this.worlds.get(hash).then((world) => {
+    this.worlds.get(hash).then((built) => {
+      if (request === this.worldRequest) this.applyWorld(hash, built, null);
+    }, (error) => {
       if (request !== this.worldRequest) return;
-      this.applyWorld(hash, world);
-    }).catch((error) => {
-      if (request !== this.worldRequest) return;
+      if (error.stage === 'build') {
+        this.applyWorld(hash, null, error);
+        return;
+      }
       this.worldError = `World ${hash} unavailable (${error.message}); retrying`;
       this.markUiDirty();
       setTimeout(() => {
@@ -317,13 +327,15 @@ class ViewerApp {
     });
   }
 
-  applyWorld(hash, world) {
-    try {
-      const [x, y, z] = this.worldLayer.setWorld(world);
-      this.view.frameWorld(x, y, z);
-    } catch (error) {
+  /** Puts a built world on screen, or says why it cannot be drawn (`error`). */
+  applyWorld(hash, built, error) {
+    if (error) {
+      this.worldLayer.clearWorld();
       this.worldError = `World ${hash} could not be drawn: ${error.message}`;
       console.warn(this.worldError);
+    } else {
+      const [x, y, z] = this.worldLayer.showWorld(built);
+      this.view.frameWorld(x, y, z);
     }
     this.shownWorldHash = hash;
     this.nav.setWorld(hash);
@@ -548,6 +560,7 @@ class ViewerApp {
     const dtSeconds = this.lastAnimateMs === null ? 0 : (nowMs - this.lastAnimateMs) / 1000;
     this.lastAnimateMs = nowMs;
     this.playback.advance(dtSeconds);
+    if (this.worldLayer.showNextSlice()) this.view.requestRender();
     if (this.pendingLink) this.applyPendingLink();
 
     const frame = this.playback.currentFrame();

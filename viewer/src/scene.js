@@ -142,6 +142,22 @@ export class SceneView {
     this.camera.updateMatrixWorld();
   }
 
+  /**
+   * Compiles the shaders `object` (e.g. the scene) needs, without waiting on the
+   * compiler where the browser can (KHR_parallel_shader_compile). Otherwise the first
+   * draw of each material waits for it on the main thread: hundreds of ms with
+   * software WebGL, in the middle of playback when an effect first appears.
+   */
+  precompile(object) {
+    return this.renderer.compileAsync(object, this.camera, this.scene).then(() => {
+      // Without that extension the first draw still waits for the link result (a sync call that also
+      // waits for every frame queued on the GPU): ask for it now, before any replay plays.
+      for (const program of this.renderer.info.programs) program.getUniforms();
+    }).catch((error) => {
+      console.warn(`shader precompile failed: ${error.message}`); // the first draw compiles them instead
+    });
+  }
+
   render() {
     this.renderRequested = false;
     this.renderer.render(this.scene, this.camera);
@@ -175,12 +191,21 @@ export class SceneView {
     return { width, height, samples: gridSize * gridSize, distinctColors: colors.size, nonBackground };
   }
 
-  /** Canvas-relative pixel position of a world point, written into `out` ({x, y, visible}). */
-  projectToCanvas(x, y, z, out, scratch) {
-    scratch.set(x, y, z).project(this.camera);
+  /** The canvas' size in CSS pixels, {width, height} (reading it may lay the page out). */
+  canvasSize() {
     const canvas = this.renderer.domElement;
-    out.x = (scratch.x * 0.5 + 0.5) * canvas.clientWidth;
-    out.y = (-scratch.y * 0.5 + 0.5) * canvas.clientHeight;
+    return { width: canvas.clientWidth, height: canvas.clientHeight };
+  }
+
+  /**
+   * Canvas-relative pixel position of a world point, written into `out` ({x, y, visible}).
+   * Projecting many points after changing the page: pass `size` (canvasSize(), read
+   * once before the changes), or each call lays the page out again.
+   */
+  projectToCanvas(x, y, z, out, scratch, size = this.canvasSize()) {
+    scratch.set(x, y, z).project(this.camera);
+    out.x = (scratch.x * 0.5 + 0.5) * size.width;
+    out.y = (-scratch.y * 0.5 + 0.5) * size.height;
     out.visible = scratch.z > -1 && scratch.z < 1 && Math.abs(scratch.x) <= 1 && Math.abs(scratch.y) <= 1;
     return out;
   }

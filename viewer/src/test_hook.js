@@ -23,7 +23,8 @@ export function installTestHook(app) {
 
     get replayId() { return displayed() ? displayed().id : null; },
     get worldHash() { return displayed() ? displayed().worldRef : null; },
-    get worldShown() { return app.shownWorldHash; },
+    // The world on screen: its hash once all its mesh slices are in the scene.
+    get worldShown() { return app.worldLayer.slicesPending ? null : app.shownWorldHash; },
     get worldError() { return app.worldError; },
     get voxelsDrawn() { return app.worldLayer.voxelsDrawn; },
     get chunksReceived() { return displayed() ? displayed().chunksReceived : 0; },

@@ -1,11 +1,14 @@
-// The voxel world: its exposed voxel faces merged into one mesh for opaque voxels
-// and one for translucent ones (glass, water, foliage), a ground grid and the
+// The voxel world: its exposed voxel faces merged into meshes for opaque voxels
+// and for translucent ones (glass, water, foliage), a ground grid and the
 // objective zone. Faces between two solid voxels are never built, so a 100x100x20
-// world with 30k walls becomes ~100k triangles in two draw calls, cheap even for
-// software WebGL. Everything built for a world is disposed when the next world
-// replaces it.
+// world with 30k walls becomes ~100k triangles in a dozen draw calls (slices of
+// 8,192 faces), cheap even for software WebGL. The faces are built in the world
+// mesh worker (voxel_mesher.js); this layer owns the three.js side. Everything
+// built for a world is disposed when the next world replaces it.
 
 import * as THREE from 'three';
+import { FLOOR_TILE_HEIGHT } from './voxel_mesher.js';
+import { WorldMeshClient } from './world_mesh_client.js';
 
 /**
  * Colour per voxel type. The simulation's type numbers are not documented in the
@@ -28,8 +31,6 @@ const VOXEL_STYLES = new Map([
   [9, { name: 'foliage', color: 0x3f8f4a, translucent: true }],
 ]);
 
-const COLLIDING_TYPES = new Set([1, 4, 5, 7, 8]);
-const FLOOR_TILE_HEIGHT = 0.12; // in voxels
 const GRID_SPACING_M = 10;
 
 function styleOf(type) {
@@ -41,84 +42,22 @@ function styleOf(type) {
   return style;
 }
 
-function isFloorTile(type, z) {
-  return z === 0 && !COLLIDING_TYPES.has(type);
-}
-
-/** Parses `walls` into a dense grid of voxel types (0 = empty); the last wall at a cell wins. */
-function rasterizeWalls(world) {
-  const [sx, sy, sz] = world.size.map((n) => Math.max(0, n | 0));
-  const cells = new Uint8Array(sx * sy * sz);
-  for (const wall of world.walls || []) {
-    const x = wall[0];
-    const y = wall[1];
-    const z = wall[2];
-    if (!(x >= 0 && x < sx && y >= 0 && y < sy && z >= 0 && z < sz)) continue;
-    cells[(z * sy + y) * sx + x] = wall.length > 3 ? wall[3] & 0xff : 1;
-  }
-  return { sx, sy, sz, cells };
-}
-
-// The six faces of a unit cube: outward normal and corners, counter-clockwise seen from outside.
-const CUBE_FACES = [
-  { normal: [1, 0, 0], corners: [[1, 0, 0], [1, 1, 0], [1, 1, 1], [1, 0, 1]] },
-  { normal: [-1, 0, 0], corners: [[0, 1, 0], [0, 0, 0], [0, 0, 1], [0, 1, 1]] },
-  { normal: [0, 1, 0], corners: [[1, 1, 0], [0, 1, 0], [0, 1, 1], [1, 1, 1]] },
-  { normal: [0, -1, 0], corners: [[0, 0, 0], [1, 0, 0], [1, 0, 1], [0, 0, 1]] },
-  { normal: [0, 0, 1], corners: [[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]] },
-  { normal: [0, 0, -1], corners: [[0, 1, 0], [1, 1, 0], [1, 0, 0], [0, 0, 0]] },
-];
-const TOP_FACE = CUBE_FACES[4];
-
 /**
- * The faces worth drawing, as flat arrays (4 vertices per face) for the opaque and
- * the translucent mesh. A face is built when the cell behind it does not hide it:
- * opaque voxels hide everything, translucent ones hide faces of their own type,
- * floor tiles and empty cells hide nothing. Floor tiles only get their top face,
- * and nothing gets a face against the ground.
+ * Colour (linear RGB, as three.js holds colours) and translucency of every voxel
+ * type, for the mesh worker (see voxel_mesher.js), which has no three.js.
  */
-function buildVoxelFaces({ sx, sy, sz, cells }, voxelSize) {
-  const opaque = { positions: [], normals: [], colors: [] };
-  const translucent = { positions: [], normals: [], colors: [] };
+function voxelPalette() {
+  const palette = new Float64Array(256 * 3);
+  const translucent = new Uint8Array(256);
   const color = new THREE.Color();
-  const typeAt = (x, y, z) => (x < 0 || y < 0 || z < 0 || x >= sx || y >= sy || z >= sz ? 0 : cells[(z * sy + y) * sx + x]);
-  const hides = (type, neighbourType, neighbourZ) => {
-    if (neighbourType === 0 || isFloorTile(neighbourType, neighbourZ)) return false;
-    if (!styleOf(neighbourType).translucent) return true;
-    return styleOf(type).translucent && neighbourType === type;
-  };
-  let voxelsWithFaces = 0;
-
-  for (let z = 0; z < sz; z += 1) {
-    for (let y = 0; y < sy; y += 1) {
-      for (let x = 0; x < sx; x += 1) {
-        const type = cells[(z * sy + y) * sx + x];
-        if (type === 0) continue;
-        const style = styleOf(type);
-        const target = style.translucent ? translucent : opaque;
-        const floor = isFloorTile(type, z);
-        const height = floor ? FLOOR_TILE_HEIGHT : 1;
-        // Higher voxels slightly brighter, so stacked walls read as volumes.
-        color.setHex(style.color).multiplyScalar(0.78 + 0.22 * (z / Math.max(1, sz - 1)));
-        let built = false;
-        for (const face of floor ? [TOP_FACE] : CUBE_FACES) {
-          const [nx, ny, nz] = face.normal;
-          if (z === 0 && nz === -1) continue;
-          if (hides(type, typeAt(x + nx, y + ny, z + nz), z + nz)) continue;
-          for (const [cx, cy, cz] of face.corners) {
-            target.positions.push((x + cx) * voxelSize, (y + cy) * voxelSize, (z + cz * height) * voxelSize);
-            target.normals.push(nx * 127, ny * 127, nz * 127);
-            target.colors.push(Math.round(color.r * 255), Math.round(color.g * 255), Math.round(color.b * 255));
-          }
-          built = true;
-        }
-        if (built) voxelsWithFaces += 1;
-      }
-    }
+  for (let type = 1; type < 256; type += 1) {
+    const style = styleOf(type);
+    color.setHex(style.color);
+    palette.set([color.r, color.g, color.b], type * 3);
+    translucent[type] = style.translucent ? 1 : 0;
   }
-  return { opaque, translucent, voxelsWithFaces };
+  return { palette, translucent };
 }
-
 
 export class WorldLayer {
   constructor(scene) {
@@ -146,48 +85,98 @@ export class WorldLayer {
     this.zone.visible = false;
     scene.add(this.zone);
 
-    this.worldObjects = []; // per-world meshes, disposed on the next setWorld()
+    this.mesher = new WorldMeshClient();
+    this.palette = null; // {palette, translucent} for the mesh worker, made on first use
+    this.worldObjects = []; // per-world objects in the scene, disposed on the next showWorld()
+    this.pendingSlices = []; // meshes of the shown world not yet in the scene (see showNextSlice)
     this.voxelSize = 1;
     this.extent = [0, 0, 0];
     this.voxelsDrawn = 0;
     this.facesDrawn = 0;
   }
 
-  /** Replaces the drawn world. Returns the world's extent in metres. */
-  setWorld(world) {
-    this.clearWorld();
-    const voxelSize = Number(world.voxel_size_m) > 0 ? Number(world.voxel_size_m) : 5.0;
-    const grid = rasterizeWalls(world);
-    this.voxelSize = voxelSize;
-    this.extent = [grid.sx * voxelSize, grid.sy * voxelSize, grid.sz * voxelSize];
+  /**
+   * Builds what a world needs drawn, off the main thread (see world_mesh_client.js),
+   * without touching the scene: `source` is {hash} (fetched by the worker) or {world}
+   * (a world already here). Resolves to a BuiltWorld for showWorld(); rejects with an
+   * Error whose `stage` is 'fetch' (the world could not be had) or 'build' (it cannot be drawn).
+   */
+  buildWorld(source) {
+    if (!this.palette) this.palette = voxelPalette();
+    return this.mesher.build({ source, ...this.palette });
+  }
 
-    const { opaque, translucent, voxelsWithFaces } = buildVoxelFaces(grid, voxelSize);
-    this.addVoxelMesh(opaque, this.opaqueMaterial, 'voxels-opaque');
-    this.addVoxelMesh(translucent, this.translucentMaterial, 'voxels-translucent');
-    this.voxelsDrawn = voxelsWithFaces;
-    this.facesDrawn = (opaque.positions.length + translucent.positions.length) / 12;
-    this.addGround(this.extent[0], this.extent[1]);
+  /**
+   * Replaces the drawn world by a built one and returns the world's extent in metres.
+   * The ground shows at once; the voxel meshes follow one slice per showNextSlice()
+   * (one per animation frame), so no frame uploads the whole world to the GPU.
+   */
+  showWorld(built) {
+    this.clearWorld();
+    this.voxelSize = built.voxelSize;
+    this.extent = built.extent;
+    this.pendingSlices = [
+      ...this.voxelSlices(built.opaque, this.opaqueMaterial, 'voxels-opaque'),
+      ...this.voxelSlices(built.translucent, this.translucentMaterial, 'voxels-translucent'),
+    ];
+    this.voxelsDrawn = built.voxelsWithFaces;
+    this.facesDrawn = (built.opaque.positions.length + built.translucent.positions.length) / 12;
+    const [ground, grid] = this.groundObjects(this.extent[0], this.extent[1]);
+    this.addWorldObjects(ground, grid);
     return this.extent;
   }
 
-  addVoxelMesh(faces, material, name) {
-    if (faces.positions.length === 0) return;
-    const geometry = new THREE.BufferGeometry();
-    geometry.setAttribute('position', new THREE.Float32BufferAttribute(faces.positions, 3));
-    geometry.setAttribute('normal', new THREE.Int8BufferAttribute(faces.normals, 3, true));
-    geometry.setAttribute('color', new THREE.Uint8BufferAttribute(faces.colors, 3, true));
-    const quads = faces.positions.length / 12;
-    const index = new Uint32Array(quads * 6);
-    for (let q = 0; q < quads; q += 1) index.set([q * 4, q * 4 + 1, q * 4 + 2, q * 4, q * 4 + 2, q * 4 + 3], q * 6);
-    geometry.setIndex(new THREE.BufferAttribute(index, 1));
-    geometry.computeBoundingSphere();
-    const mesh = new THREE.Mesh(geometry, material);
-    mesh.name = name;
-    this.group.add(mesh);
-    this.worldObjects.push(mesh);
+  /** Adds the next slice of the world's meshes; false when all are in the scene. */
+  showNextSlice() {
+    const mesh = this.pendingSlices.shift();
+    if (!mesh) return false;
+    this.addWorldObjects(mesh);
+    return true;
   }
 
-  addGround(extentX, extentY) {
+  /** True while slices of the shown world wait for showNextSlice(). */
+  get slicesPending() {
+    return this.pendingSlices.length > 0;
+  }
+
+  /** Compiles the shaders of a world's objects before the first world arrives (see SceneView.precompile). */
+  precompileShaders(view) {
+    const face = { positions: new Float32Array(12), normals: new Int8Array(12), colors: new Uint8Array(12), index: new Uint32Array(6) };
+    const slice = { firstFace: 0, faceCount: 1, center: [0, 0, 0], radius: 0 };
+    const samples = new THREE.Group();
+    samples.add(
+      this.voxelMesh(face, slice, this.opaqueMaterial, 'sample'),
+      this.voxelMesh(face, slice, this.translucentMaterial, 'sample'),
+      ...this.groundObjects(GRID_SPACING_M, GRID_SPACING_M),
+    );
+    return view.precompile(samples).finally(() => samples.traverse((object) => object.geometry?.dispose()));
+  }
+
+  /** One mesh per slice of built faces (views of the worker's arrays: nothing is copied). */
+  voxelSlices(faces, material, name) {
+    return faces.slices.map((slice, order) => {
+      const mesh = this.voxelMesh(faces, slice, material, name);
+      mesh.renderOrder = order; // translucent slices blend in the order one mesh would draw them
+      return mesh;
+    });
+  }
+
+  voxelMesh(faces, { firstFace, faceCount, center, radius }, material, name) {
+    const vertices = (from, count) => [from * 12, (from + count) * 12];
+    const [begin, end] = vertices(firstFace, faceCount);
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', new THREE.BufferAttribute(faces.positions.subarray(begin, end), 3));
+    geometry.setAttribute('normal', new THREE.BufferAttribute(faces.normals.subarray(begin, end), 3, true));
+    geometry.setAttribute('color', new THREE.BufferAttribute(faces.colors.subarray(begin, end), 3, true));
+    geometry.setIndex(new THREE.BufferAttribute(faces.index.subarray(0, faceCount * 6), 1));
+    geometry.boundingSphere = new THREE.Sphere(new THREE.Vector3(...center), radius);
+    const mesh = new THREE.Mesh(geometry, material);
+    mesh.name = name;
+    return mesh;
+  }
+
+  /** The ground plane and its grid for a world of extentX x extentY metres. */
+  groundObjects(extentX, extentY) {
     const groundGeometry = new THREE.PlaneGeometry(extentX, extentY);
     const ground = new THREE.Mesh(groundGeometry, this.groundMaterial);
     ground.position.set(extentX / 2, extentY / 2, -0.02);
@@ -201,9 +190,12 @@ export class WorldLayer {
     const grid = new THREE.LineSegments(gridGeometry, this.gridMaterial);
     grid.position.z = -0.01;
     grid.name = 'ground-grid';
+    return [ground, grid];
+  }
 
-    this.group.add(ground, grid);
-    this.worldObjects.push(ground, grid);
+  addWorldObjects(...objects) {
+    this.group.add(...objects);
+    this.worldObjects.push(...objects);
   }
 
   /** Moves the objective ring to the frame's capture zone. */
@@ -224,13 +216,16 @@ export class WorldLayer {
       this.group.remove(object);
       object.geometry.dispose();
     }
+    for (const mesh of this.pendingSlices) mesh.geometry.dispose(); // never uploaded; frees listeners
     this.worldObjects.length = 0;
+    this.pendingSlices.length = 0;
     this.voxelsDrawn = 0;
     this.facesDrawn = 0;
     this.zone.visible = false;
   }
 
   dispose() {
+    this.mesher.dispose();
     this.clearWorld();
     this.scene.remove(this.group, this.zone);
     for (const resource of [this.opaqueMaterial, this.translucentMaterial, this.groundMaterial,

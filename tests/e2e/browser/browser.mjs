@@ -24,9 +24,17 @@ export const CHROMIUM_ARGS = [
   '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
 ];
 
-/** A fresh browser (playwright gives each launch its own temporary profile). */
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+/**
+ * A fresh browser (playwright gives each launch its own temporary profile).
+ * `gpuCompositing: true` drops --disable-gpu: the page is then composited in the GPU
+ * process (on SwiftShader here) as on a machine with a GPU. With --disable-gpu the
+ * compositor is software and reads every WebGL frame back on the page's main thread,
+ * so each frame's software rasterization (60-100 ms on this 2-core machine, for any
+ * world) counts as a main-thread task: right for functional tests, wrong for timing them.
+ */
+export function launchBrowser({ gpuCompositing = false } = {}) {
+  const args = gpuCompositing ? CHROMIUM_ARGS.filter((arg) => arg !== '--disable-gpu') : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: CHROMIUM, args });
 }
 
 /**
@@ -59,16 +67,16 @@ export async function openViewer(browser, baseUrl, { width = 1280, height = 800 
  * The setup every browser test file shares: registers a `before` hook that starts
  * a server and a browser, opens the viewer and waits for "connected", and an
  * `after` hook that closes both (`connected: false` skips the wait, e.g. behind a login;
- * `serverArgs` go to the server, `viewport` to the page). Returns getters for what the hooks made:
- * {server, browser, session, page} (session as returned by openViewer).
+ * `serverArgs` go to the server, `viewport` to the page, `gpuCompositing` to launchBrowser).
+ * Returns getters for what the hooks made: {server, browser, session, page} (session as returned by openViewer).
  */
-export function connectedViewerSuite({ serverArgs = [], viewport, connected = true } = {}) {
+export function connectedViewerSuite({ serverArgs = [], viewport, connected = true, gpuCompositing = false } = {}) {
   let server = null;
   let browser = null;
   let session = null;
   before(async () => {
     server = await ServerUnderTest.start({ extraArgs: serverArgs });
-    browser = await launchBrowser();
+    browser = await launchBrowser({ gpuCompositing });
     session = await openViewer(browser, server.url, viewport);
     if (connected) await waitForHook(session.page, (h) => h.connection === 'connected');
   });

@@ -64,8 +64,8 @@ test('the viewer plays a replay with no CSP violation', { skip: !realServer && '
   await waitFor(async () => (await state('connection')) === 'connected', { timeoutMs: 30000, what: 'connected' });
   const replay = loadFixtureReplay('w40x40x20_s3');
   await pushReplay(server.url, replay, { replayId: 'csp-test' });
-  await waitFor(async () => (await state('replayId')) === 'csp-test' && (await state('complete')),
-    { timeoutMs: 30000, what: 'the replay loaded' });
+  await waitFor(async () => (await state('replayId')) === 'csp-test' && (await state('complete'))
+    && (await state('worldShown')) === (await state('worldHash')), { timeoutMs: 30000, what: 'the replay and its world loaded' });
   assert.ok(await state('voxelsDrawn') > 100, 'the world was drawn');
   const t0 = await state('time');
   await waitFor(async () => (await state('time')) > t0 + 0.5, { timeoutMs: 30000, what: 'playback advancing' });

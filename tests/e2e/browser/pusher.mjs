@@ -35,10 +35,25 @@ async function expectOk(response, what) {
   return response.json();
 }
 
+/**
+ * fetch() for an idempotent request, tried once more when it fails without an answer:
+ * after a pause longer than the server's keep-alive timeout, node may reuse the pooled
+ * connection just as the server closes it ("fetch failed: other side closed"), which a
+ * busy machine makes likely. The world's HEAD and PUT come first after such pauses.
+ */
+async function fetchIdempotent(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return fetch(url, init);
+  }
+}
+
 export async function storeWorld(baseUrl, worldHash, worldText, headers = {}) {
-  const head = await fetch(`${baseUrl}/worlds/${worldHash}`, { method: 'HEAD', headers });
+  const head = await fetchIdempotent(`${baseUrl}/worlds/${worldHash}`, { method: 'HEAD', headers });
   if (head.status === 200) return;
-  await expectOk(await fetch(`${baseUrl}/worlds/${worldHash}`, {
+  await expectOk(await fetchIdempotent(`${baseUrl}/worlds/${worldHash}`, {
     method: 'PUT', headers: { 'Content-Type': 'application/json', ...headers }, body: worldText,
   }), `PUT /worlds/${worldHash}`);
 }
