@@ -82,8 +82,9 @@ std::optional<ViewerAsset> ViewerAssets::FindOnDisk(std::string_view url_path) c
   if (!file) return std::nullopt;
   std::ostringstream content;
   content << file.rdbuf();
-  last_read_ = std::make_shared<std::string>(content.str());
-  return ViewerAsset{*last_read_, ContentTypeFor(url_path), Fingerprint(*last_read_)};
+  // Each request owns what it read: HTTP workers serve files concurrently.
+  auto bytes = std::make_shared<const std::string>(content.str());
+  return ViewerAsset{*bytes, ContentTypeFor(url_path), Fingerprint(*bytes), bytes};
 }
 
 }  // namespace echelon::gateway

@@ -22,6 +22,9 @@ struct ViewerAsset {
   std::string_view content;
   std::string_view content_type;
   std::string etag;
+  // Keeps `content` alive when it was read from disk for this request
+  // (embedded assets live as long as the binary).
+  std::shared_ptr<const std::string> owner;
 };
 
 class ViewerAssets {
@@ -41,8 +44,6 @@ class ViewerAssets {
 
   absl::flat_hash_map<std::string, ViewerAsset> embedded_;
   std::string viewer_dir_;
-  // Holds files read from disk; replaced per request (development only).
-  mutable std::shared_ptr<std::string> last_read_;
 };
 
 std::string_view ContentTypeFor(std::string_view path);

@@ -7,8 +7,7 @@ namespace echelon::gateway {
 
 void Gateway::RegisterViewerRoutes() {
   auto serve = [this](const httplib::Request& req, httplib::Response& res) {
-    // The page's policy first: with --viewer-dir each Find replaces the bytes
-    // of the file found before.
+    // The page's policy first (its inline import map's hash).
     std::string policy;
     if (std::optional<ViewerAsset> page = assets_->Find("/index.html")) {
       policy = ViewerContentSecurityPolicy(page->content);

@@ -1,6 +1,8 @@
 """How the binary is run: --help, a gateway alone against a remote core,
 gRPC health checking and reflection, oversized request lines and headers."""
 import subprocess
+import threading
+from pathlib import Path
 
 import grpc
 
@@ -59,3 +61,27 @@ def test_oversized_url_and_headers_are_refused(server):
     status, _, _ = server.request("GET", "/health", headers={"X-Big": "b" * 20000})
     assert status in (400, 431)
     assert server.health()["status"] == "ok"
+
+
+def test_viewer_dir_serves_each_request_its_own_file_under_concurrency():
+    # --viewer-dir reads files per request (viewer development); many
+    # workers at once must each get the file they asked for, whole.
+    viewer = Path(__file__).resolve().parents[3] / "viewer"
+    files = ["index.html", "style.css", "src/main.js", "src/world_layer.js", "src/format.js"]
+    expected = {name: (viewer / name).read_bytes() for name in files}
+    with Server("--viewer-dir", str(viewer)) as server:
+        failures = []
+
+        def fetch_all():
+            for _ in range(15):
+                for name in files:
+                    status, _, body = server.request("GET", "/" + name)
+                    if status != 200 or body != expected[name]:
+                        failures.append((name, status, len(body)))
+
+        threads = [threading.Thread(target=fetch_all) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not failures, failures[:5]
