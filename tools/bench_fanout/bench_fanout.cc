@@ -510,6 +510,9 @@ int Run(const BenchOptions& o) {
 }  // namespace echelon::tools
 
 int main(int argc, char** argv) {
+  // A server that refuses or drops a reader closes its socket: the writes
+  // that follow must fail with EPIPE and be reported, not kill the bench.
+  signal(SIGPIPE, SIG_IGN);
   echelon::tools::BenchOptions o;
   o.server_bin = echelon::load::DefaultServerBinary(argv[0]);
   CLI::App app{"bench_fanout: push a replay to N SSE readers through echelon-server; compare with the floor"};
