@@ -68,7 +68,8 @@ void Gateway::RegisterReplayRoutes() {
       ++pushes_rejected_;
       return SetError(res, body.status());
     }
-    absl::StatusOr<json::ParsedPush> push = json::ParsePush(*body);
+    const size_t body_bytes = body->size();
+    absl::StatusOr<json::ParsedPush> push = json::ParsePush(*std::move(body));
     if (!push.ok()) {
       ++pushes_rejected_;
       return SetError(res, push.status());
@@ -89,7 +90,7 @@ void Gateway::RegisterReplayRoutes() {
     push_latency_.Record(absl::Now() - started);
     const size_t viewers = sse_->client_count();
     spdlog::info("push {} chunk {}/{} by {}: {:.2f} MB, {} viewers, {:.1f} ms{}", replay_id, chunk_index + 1,
-                 chunk_count, caller->name, body->size() / 1e6, viewers,
+                 chunk_count, caller->name, body_bytes / 1e6, viewers,
                  absl::ToDoubleMilliseconds(absl::Now() - started), ack->duplicate() ? " (re-sent)" : "");
     SetJson(res, json::RenderPushAckJson(*ack, viewers));
   });

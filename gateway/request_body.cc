@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/prefault.h"
 
 namespace echelon::gateway {
 
@@ -31,7 +32,10 @@ absl::StatusOr<std::string> ReadBody(const httplib::Request& req, const httplib:
   // One allocation of the announced size (already checked against the limit)
   // instead of a dozen doublings, each a fresh mapping to fault in and copy
   // into: a push body is about a megabyte.
-  if (!encoded) body.reserve(content_length);
+  if (!encoded) {
+    body.reserve(content_length);
+    PrefaultForWrite(body.data(), content_length);
+  }
   bool too_large = false;
   const bool complete = reader([&](const char* data, size_t length) {
     if (body.size() + length > max_decompressed_bytes) {

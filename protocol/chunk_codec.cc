@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
 #include "common/status_util.h"
 #include "protocol/frame_codec.h"
@@ -19,6 +20,15 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
+
+absl::Status TooManyFrames(size_t frames, size_t max_frames) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("a chunk may hold at most ", max_frames, " frames, this one has ", frames));
+}
+
+absl::Status BothFrameForms() {
+  return absl::InvalidArgumentError("a chunk sets either 'frames' or 'frames_json', not both");
+}
 
 // The last occurrence of each top-level key the chunk models.
 struct PushFields {
@@ -113,9 +123,32 @@ absl::Status MapFields(simdjson::dom::object body, ParsedPush& push) {
   return absl::OkStatus();
 }
 
+// Bytes [offset, offset + length) of `owner` minified, returned in owner's
+// buffer: that buffer's pages were touched once already (by reading the body
+// or parsing the message), a new one would be touched again, and on this path
+// fresh pages cost more than the copies do. The lease's buffer does the work.
+std::string MinifiedInOwnBuffer(std::string owner, size_t offset, size_t length, internal::ParserLease& parser) {
+  const std::string_view minified = parser.Minify(std::string_view(owner).substr(offset, length));
+  if (minified.size() == owner.size()) return owner;  // all of it, already compact
+  // Pretty-printed text would leave much of the buffer unused for as long as
+  // the event is retained: an exact copy is cheaper then.
+  if (minified.size() < owner.capacity() / 4 * 3) return std::string(minified);
+  owner.assign(minified.data(), minified.size());
+  return owner;
+}
+
+// Checks that `frames_json` is a JSON array of at most `max_frames` frames.
+absl::Status CheckFramesJson(const std::string& frames_json, size_t max_frames, internal::ParserLease& parser) {
+  absl::StatusOr<element> root = parser.ParseDom(frames_json);
+  if (!root.ok()) return absl::InvalidArgumentError("frames_json: " + std::string(root.status().message()));
+  if (root->type() != element_type::ARRAY) return absl::InvalidArgumentError("frames_json is not a JSON array");
+  if (const size_t frames = root->get_array().size(); frames > max_frames) return TooManyFrames(frames, max_frames);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<ParsedPush> ParsePush(std::string_view body) {
+absl::StatusOr<ParsedPush> ParsePush(std::string body) {
   internal::ParserLease parser;
   ECHELON_ASSIGN_OR_RETURN(element root, parser.ParseDom(body));
   if (root.type() != element_type::OBJECT) return absl::InvalidArgumentError("push body must be a JSON object");
@@ -124,12 +157,13 @@ absl::StatusOr<ParsedPush> ParsePush(std::string_view body) {
   // The DOM has no source positions; an on-demand pass over the same text
   // finds the array's span so its text is kept byte for byte, minus whitespace.
   ECHELON_ASSIGN_OR_RETURN(std::string_view frames, parser.TopLevelValueText(body, "frames"));
-  push.chunk.set_frames_json(MinifyJson(frames));
+  const size_t frames_offset = static_cast<size_t>(frames.data() - body.data());
+  push.chunk.set_frames_json(MinifiedInOwnBuffer(std::move(body), frames_offset, frames.size(), parser));
   return push;
 }
 
 absl::StatusOr<ReplayChunk> ParsePushBody(std::string_view body) {
-  ECHELON_ASSIGN_OR_RETURN(ParsedPush push, ParsePush(body));
+  ECHELON_ASSIGN_OR_RETURN(ParsedPush push, ParsePush(std::string(body)));
   return std::move(push.chunk);
 }
 
@@ -162,25 +196,26 @@ std::string ChunkToPushJson(const ReplayChunk& chunk) {
 }
 
 absl::StatusOr<std::string> FramesJsonFromChunk(const ReplayChunk& chunk, size_t max_frames) {
-  const auto too_many = [max_frames](size_t frames) {
-    return absl::InvalidArgumentError("a chunk may hold at most " + std::to_string(max_frames) +
-                                      " frames, this one has " + std::to_string(frames));
-  };
   if (chunk.frames_json().empty()) {
-    if (static_cast<size_t>(chunk.frames_size()) > max_frames) return too_many(chunk.frames_size());
+    if (static_cast<size_t>(chunk.frames_size()) > max_frames) return TooManyFrames(chunk.frames_size(), max_frames);
     std::string out;
     AppendFramesJson(chunk.frames(), out);
     return out;
   }
-  if (chunk.frames_size() > 0) {
-    return absl::InvalidArgumentError("a chunk sets either 'frames' or 'frames_json', not both");
-  }
+  if (chunk.frames_size() > 0) return BothFrameForms();
   internal::ParserLease parser;
-  absl::StatusOr<element> root = parser.ParseDom(chunk.frames_json());
-  if (!root.ok()) return absl::InvalidArgumentError("frames_json: " + std::string(root.status().message()));
-  if (root->type() != element_type::ARRAY) return absl::InvalidArgumentError("frames_json is not a JSON array");
-  if (const size_t frames = root->get_array().size(); frames > max_frames) return too_many(frames);
-  return MinifyJson(chunk.frames_json());
+  ECHELON_RETURN_IF_ERROR(CheckFramesJson(chunk.frames_json(), max_frames, parser));
+  return std::string(parser.Minify(chunk.frames_json()));
+}
+
+absl::StatusOr<std::string> TakeFramesJson(ReplayChunk& chunk, size_t max_frames) {
+  if (chunk.frames_json().empty()) return FramesJsonFromChunk(chunk, max_frames);
+  if (chunk.frames_size() > 0) return BothFrameForms();
+  internal::ParserLease parser;
+  ECHELON_RETURN_IF_ERROR(CheckFramesJson(chunk.frames_json(), max_frames, parser));
+  std::string frames = std::move(*chunk.mutable_frames_json());
+  const size_t length = frames.size();
+  return MinifiedInOwnBuffer(std::move(frames), 0, length, parser);
 }
 
 }  // namespace echelon::json

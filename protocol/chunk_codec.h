@@ -44,7 +44,8 @@ struct ParsedPush {
   ReplayChunk chunk;
   size_t frame_count = 0;
 };
-[[nodiscard]] absl::StatusOr<ParsedPush> ParsePush(std::string_view body);
+// Takes the body: its buffer is reused for frames_json.
+[[nodiscard]] absl::StatusOr<ParsedPush> ParsePush(std::string body);
 
 // Renders the push body for `chunk`: frames from `frames_json` when set
 // (spliced as is, so it must be a JSON array), otherwise the typed frames;
@@ -58,5 +59,9 @@ std::string ChunkToPushJson(const ReplayChunk& chunk);
 // are set or `frames_json` is not a valid JSON array.
 [[nodiscard]] absl::StatusOr<std::string> FramesJsonFromChunk(
     const ReplayChunk& chunk, size_t max_frames = std::numeric_limits<size_t>::max());
+
+// FramesJsonFromChunk for a chunk the caller is done with: frames_json is
+// moved out of `chunk` and minified in its own buffer instead of copied.
+[[nodiscard]] absl::StatusOr<std::string> TakeFramesJson(ReplayChunk& chunk, size_t max_frames);
 
 }  // namespace echelon::json

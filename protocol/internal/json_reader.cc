@@ -35,11 +35,13 @@ struct ParserLease::Parsers {
 
   simdjson::dom::parser dom;
   simdjson::ondemand::parser ondemand;
-  // On-demand parsing needs SIMDJSON_PADDING readable bytes after the input.
+  // A copy of the input with SIMDJSON_PADDING readable bytes after it, as
+  // on-demand parsing needs, or Minify's output: reused, so its pages stay warm.
   std::string padded;
 
   bool WorthKeeping() const {
-    return dom.capacity() <= kMaxPooledCapacity && ondemand.capacity() <= kMaxPooledCapacity;
+    return dom.capacity() <= kMaxPooledCapacity && ondemand.capacity() <= kMaxPooledCapacity &&
+           padded.capacity() <= kMaxPooledCapacity + simdjson::SIMDJSON_PADDING;
   }
 };
 
@@ -222,6 +224,14 @@ absl::StatusOr<std::string_view> ParserLease::TopLevelValueText(std::string_view
   if (!text) return absl::NotFoundError("missing field '" + std::string(key) + "'");
   if (text->empty()) return absl::InvalidArgumentError("field '" + std::string(key) + "' is not an array or object");
   return *text;
+}
+
+std::string_view ParserLease::Minify(std::string_view json) {
+  std::string& out = parsers_->padded;
+  if (out.size() < json.size()) out.resize(json.size());
+  size_t length = 0;
+  if (simdjson::minify(json.data(), json.size(), out.data(), length) != simdjson::SUCCESS) return json;
+  return std::string_view(out.data(), length);
 }
 
 absl::Status InvalidJsonError(simdjson::error_code error) {

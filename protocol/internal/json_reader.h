@@ -62,6 +62,12 @@ class ParserLease {
   // passed ParseDom: the on-demand scan used here skips values unchecked.
   [[nodiscard]] absl::StatusOr<std::string_view> TopLevelValueText(std::string_view json, std::string_view key);
 
+  // `json` without whitespace outside strings (simdjson::minify; text with an
+  // unterminated string is returned as is), written into a buffer the lease
+  // keeps warm, so a megabyte of output costs no fresh pages. The view is
+  // valid until the next Minify, Iterate or TopLevelValueText on this lease.
+  [[nodiscard]] std::string_view Minify(std::string_view json);
+
   struct Parsers;  // opaque; declared here so that the pool in json_reader.cc can hold it
 
  private:

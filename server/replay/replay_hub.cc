@@ -82,6 +82,17 @@ absl::StatusOr<PublishResult> ReplayHub::Publish(const v1::ReplayChunk& chunk) {
       chunk.frames_size() > 0 ? std::optional<size_t>(chunk.frames_size()) : std::nullopt);
 }
 
+absl::StatusOr<PublishResult> ReplayHub::Publish(v1::ReplayChunk&& chunk) {
+  const std::optional<size_t> typed_frames =
+      chunk.frames_size() > 0 ? std::optional<size_t>(chunk.frames_size()) : std::nullopt;
+  return PublishWith(
+      chunk,
+      [&]() -> absl::StatusOr<std::string> {
+        return json::TakeFramesJson(chunk, options_.replays.max_frames_per_chunk);
+      },
+      typed_frames);
+}
+
 absl::StatusOr<PublishResult> ReplayHub::PublishCompact(v1::ReplayChunk chunk, size_t frame_count) {
   if (frame_count > options_.replays.max_frames_per_chunk) {
     return absl::InvalidArgumentError(absl::StrCat("a chunk may hold at most ",

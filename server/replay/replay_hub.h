@@ -84,6 +84,9 @@ class ReplayHub {
   // FailedPrecondition when its world is not stored, AlreadyExists when it
   // contradicts earlier chunks of its replay, Unavailable after Shutdown().
   [[nodiscard]] absl::StatusOr<PublishResult> Publish(const echelon::replay::v1::ReplayChunk& chunk);
+  // The same for a chunk the caller is done with: its frames_json buffer
+  // becomes the event's instead of being copied (a gRPC push stream's chunk).
+  [[nodiscard]] absl::StatusOr<PublishResult> Publish(echelon::replay::v1::ReplayChunk&& chunk);
 
   // Publish() for a chunk whose frames_json this process made itself from a
   // parsed push body (json::ParsePush: a validated, minified array of

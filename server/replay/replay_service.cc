@@ -38,12 +38,13 @@ class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk>,
       FinishOnce(grpc::Status::OK);
       return;
     }
-    absl::StatusOr<PublishResult> result = hub_.Publish(chunk_);
+    const size_t frame_bytes = chunk_.frames_json().size();
+    absl::StatusOr<PublishResult> result = hub_.Publish(std::move(chunk_));
     if (!result.ok()) {
       FinishOnce(ToGrpcStatus(result.status()));
       return;
     }
-    Record(*result);
+    Record(*result, frame_bytes);
     chunk_.Clear();
     absl::MutexLock lock(&mu_);
     if (finished_) return;
@@ -78,12 +79,13 @@ class PushChunksReactor final : public grpc::ServerReadReactor<v1::ReplayChunk>,
     Finish(std::move(status));
   }
 
-  void Record(const PublishResult& result) {
+  // `frame_bytes`: the chunk's frames_json size as received (Publish took it).
+  void Record(const PublishResult& result, size_t frame_bytes) {
     if (result.duplicate) {
       summary_->set_chunks_duplicate(summary_->chunks_duplicate() + 1);
     } else {
       summary_->set_chunks_accepted(summary_->chunks_accepted() + 1);
-      summary_->set_frame_bytes(summary_->frame_bytes() + chunk_.frames_json().size());
+      summary_->set_frame_bytes(summary_->frame_bytes() + frame_bytes);
     }
     if (replay_ids_.insert(chunk_.replay_id()).second) summary_->add_replay_ids(chunk_.replay_id());
   }

@@ -235,6 +235,54 @@ TEST(ChunkCodecTest, FramesJsonFromChunk) {
   EXPECT_EQ(FramesJsonFromChunk(chunk).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ChunkCodecTest, TakeFramesJsonMovesTheBufferOut) {
+  ReplayChunk chunk;
+  chunk.set_frames_json(R"([{"tick":1,"text":"a  b"},{"tick":2,"pad":")" + std::string(4000, 'x') + R"("}])");
+  const std::string expected = chunk.frames_json();
+  const char* buffer = chunk.frames_json().data();
+  absl::StatusOr<std::string> taken = TakeFramesJson(chunk, 10);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_EQ(*taken, expected);
+  EXPECT_EQ(taken->data(), buffer) << "compact frames are not copied";
+  EXPECT_TRUE(chunk.frames_json().empty());
+
+  // Whitespace outside strings goes, inside strings it stays.
+  chunk.set_frames_json("[\n  {\"tick\": 1,\r\n \"text\": \"a  b\"}\n]\n");
+  EXPECT_EQ(*TakeFramesJson(chunk, 10), R"([{"tick":1,"text":"a  b"}])");
+
+  // The same checks as FramesJsonFromChunk.
+  chunk.set_frames_json("[1,2,3]");
+  EXPECT_EQ(TakeFramesJson(chunk, 2).status().message(), "a chunk may hold at most 2 frames, this one has 3");
+  chunk.set_frames_json(R"({"tick":1})");
+  EXPECT_EQ(TakeFramesJson(chunk, 10).status().message(), "frames_json is not a JSON array");
+  chunk.set_frames_json("[]");
+  chunk.add_frames()->set_tick(1);
+  EXPECT_EQ(TakeFramesJson(chunk, 10).status().message(),
+            "a chunk sets either 'frames' or 'frames_json', not both");
+  chunk.clear_frames_json();
+  EXPECT_EQ(*TakeFramesJson(chunk, 10), R"([{"tick":1}])");
+}
+
+TEST(ChunkCodecTest, ParsePushKeepsCompactFramesInTheBodysBuffer) {
+  const std::string frames = R"([{"tick":1,"pad":")" + std::string(100000, 'y') + R"("}])";
+  std::string body = Body(frames);
+  body.shrink_to_fit();  // as read: ReadBody reserves the announced length
+  const char* buffer = body.data();
+  absl::StatusOr<ParsedPush> push = ParsePush(std::move(body));
+  ASSERT_TRUE(push.ok()) << push.status();
+  EXPECT_EQ(push->chunk.frames_json(), frames);
+  EXPECT_EQ(push->chunk.frames_json().data(), buffer) << "a new buffer would be faulted in again";
+  EXPECT_EQ(push->frame_count, 1u);
+
+  // Pretty frames with much whitespace: an exact-size copy, not the body's
+  // mostly empty buffer.
+  const std::string airy = "[" + std::string(400000, ' ') + "1]";
+  absl::StatusOr<ParsedPush> pretty = ParsePush(Body(airy));
+  ASSERT_TRUE(pretty.ok()) << pretty.status();
+  EXPECT_EQ(pretty->chunk.frames_json(), "[1]");
+  EXPECT_LT(pretty->chunk.frames_json().capacity(), 1000u);
+}
+
 TEST(ChunkCodecTest, FixtureReplayChunksKeepTheirFrames) {
   for (const auto& path : FixtureReplays()) {
     SCOPED_TRACE(path.filename().string());
