@@ -67,6 +67,7 @@ struct BenchOptions {
   std::string transport = "both";
   bool verify = false;
   bool discard = false;
+  int reader_nice = 10;
   bool table = false;
   int repeat = 1;
   std::string log_dir = "/tmp";
@@ -215,15 +216,24 @@ class Profiler {
   pid_t pid_ = -1;
 };
 
+// What the readers of both the server pass and the floor share.
+testing::SseReaderOptions ReaderOptions(const BenchOptions& o) {
+  testing::SseReaderOptions options;
+  options.store = !o.discard;
+  options.thread_nice = o.reader_nice;
+  return options;
+}
+
 // N readers, and when each of them got replay_end.
 class ReaderSet {
  public:
-  ReaderSet(int n, bool store, bool keep_first_wire, const std::function<int(int)>& port_of) {
+  // `base`: what every reader shares (store, thread_nice).
+  ReaderSet(int n, const testing::SseReaderOptions& base, bool keep_first_wire,
+            const std::function<int(int)>& port_of) {
     ends_.resize(n);
     for (int i = 0; i < n; ++i) {
-      testing::SseReaderOptions options;
+      testing::SseReaderOptions options = base;
       options.port = port_of(i);
-      options.store = store;
       options.keep_wire = keep_first_wire && i == 0;
       readers_.push_back(std::make_unique<testing::SseReader>(options, [this, i](const testing::SseEvent& e) {
         if (e.type == "replay_end") Ended(i);
@@ -340,7 +350,7 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
   target.grpc_target = cluster->core->grpc_target();
   auto sender = load::NewChunkSender(transport, target, replay, replay_id, *world_hash);
 
-  ReaderSet readers(s.readers, !o.discard, wire != nullptr, [&](int i) { return cluster->reader_port(i); });
+  ReaderSet readers(s.readers, ReaderOptions(o), wire != nullptr, [&](int i) { return cluster->reader_port(i); });
   if (absl::Status connected = readers.Connect(); !connected.ok()) return connected;
   std::vector<std::unique_ptr<testing::SseReader>> stalled = StartStalledViewers(s, *cluster);
   load::RssSampler rss(cluster->pids(), absl::Milliseconds(5));
@@ -393,7 +403,7 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
 absl::StatusOr<PassResult> RunFloorPass(const BenchOptions& o, const std::string& wire, const Scenario& s) {
   FloorWriter floor(wire);
   if (absl::Status listening = floor.Listen(); !listening.ok()) return listening;
-  ReaderSet readers(s.readers, !o.discard, false, [&](int) { return floor.port(); });
+  ReaderSet readers(s.readers, ReaderOptions(o), false, [&](int) { return floor.port(); });
   for (const auto& r : readers.readers()) r->Start();
   if (absl::Status accepted = floor.Accept(s.readers, absl::Seconds(10)); !accepted.ok()) return accepted;
   const absl::Time t0 = absl::Now();
@@ -529,6 +539,10 @@ int main(int argc, char** argv) {
   app.add_option("--stalled", o.stalled, "Extra viewers that connect and then stop reading")
       ->capture_default_str()->check(CLI::Range(0, 1024));
   app.add_flag("--verify", o.verify, "Exit 1 unless every reader got exactly what was pushed");
+  app.add_option("--reader-nice", o.reader_nice,
+                 "Nice value of the reader threads: readers stand for viewers on other machines, so by default they "
+                 "yield the CPU to the server they measure (the floor's readers too); 0 to compete equally")
+      ->capture_default_str()->check(CLI::Range(0, 19));
   app.add_flag("--discard", o.discard, "Readers discard the data (count events only) instead of storing it");
   app.add_flag("--table", o.table, "Scaling table: 1, 4, 16 (+4 stalled) readers; 64 readers over 4 gateways");
   app.add_option("--repeat", o.repeat, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 100));

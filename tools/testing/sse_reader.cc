@@ -1,5 +1,6 @@
 #include "tools/testing/sse_reader.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -252,6 +253,8 @@ SseReaderStats SseReader::stats() const {
 }
 
 void SseReader::Run() {
+  // On Linux a nice value belongs to the thread: this one only.
+  if (options_.thread_nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.thread_nice);
   while (!stopping_ && RunConnection()) {
     // Bounded: every pass either sleeps reconnect_delay or ends.
     absl::SleepFor(options_.reconnect_delay);

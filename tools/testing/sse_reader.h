@@ -68,6 +68,10 @@ struct SseReaderOptions {
   // slow viewer does, as a browser would).
   bool reconnect_on_close = false;
   absl::Duration reconnect_delay = absl::Milliseconds(50);
+  // Nice value of the reader's thread (0: as started). Benchmarks raise it so
+  // that readers on the server's own host stand for viewers on other machines
+  // instead of taking the CPU from the server they measure.
+  int thread_nice = 0;
 };
 
 struct SseReaderStats {
