@@ -44,6 +44,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "tools/bench_fanout/floor_writer.h"
+#include "tools/bench_fanout/reader_set.h"
 #include "tools/load/chunk_sender.h"
 #include "tools/load/event_fields.h"
 #include "tools/testing/net.h"
@@ -56,6 +57,9 @@
 namespace echelon::tools {
 namespace {
 
+// Past this many readers they share epoll threads by default (ReaderSet).
+constexpr int kMaxThreadReaders = 64;
+
 struct BenchOptions {
   std::string server_bin;
   std::string replay_path;
@@ -67,7 +71,8 @@ struct BenchOptions {
   std::string transport = "both";
   bool verify = false;
   bool discard = false;
-  int reader_nice = 10;
+  int reader_nice = -1;  // -1: automatic (see Readers())
+  int reader_threads = -1;  // -1: automatic (see Readers())
   bool table = false;
   int repeat = 1;
   std::string log_dir = "/tmp";
@@ -217,108 +222,17 @@ class Profiler {
 };
 
 // What the readers of both the server pass and the floor share.
-testing::SseReaderOptions ReaderOptions(const BenchOptions& o) {
-  testing::SseReaderOptions options;
-  options.store = !o.discard;
-  options.thread_nice = o.reader_nice;
-  return options;
-}
-
-// N readers, and when each of them got replay_end.
-class ReaderSet {
- public:
-  // `base`: what every reader shares (store, thread_nice).
-  ReaderSet(int n, const testing::SseReaderOptions& base, bool keep_first_wire,
-            const std::function<int(int)>& port_of) {
-    ends_.resize(n);
-    for (int i = 0; i < n; ++i) {
-      testing::SseReaderOptions options = base;
-      options.port = port_of(i);
-      options.keep_wire = keep_first_wire && i == 0;
-      readers_.push_back(std::make_unique<testing::SseReader>(options, [this, i](const testing::SseEvent& e) {
-        if (e.type == "replay_end") Ended(i);
-      }));
-    }
-  }
-
-  [[nodiscard]] absl::Status Connect() {
-    for (auto& r : readers_) r->Start();
-    for (auto& r : readers_) {
-      if (!r->WaitConnected(absl::Seconds(10))) return absl::UnavailableError("a reader could not connect");
-    }
-    return absl::OkStatus();
-  }
-
-  // Waits until every reader has replay_end; returns the last arrival.
-  std::optional<absl::Time> WaitAllEnded(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    auto all = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ended_ == static_cast<int>(ends_.size()); };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&all), timeout)) return std::nullopt;
-    return *std::max_element(ends_.begin(), ends_.end());
-  }
-
-  void Stop() {
-    for (auto& r : readers_) r->Stop();
-  }
-  const std::vector<std::unique_ptr<testing::SseReader>>& readers() const { return readers_; }
-  uint64_t wire_bytes() const {
-    uint64_t total = 0;
-    for (const auto& r : readers_) total += r->stats().wire_bytes;
-    return total;
-  }
-
- private:
-  void Ended(int i) {
-    absl::MutexLock lock(&mu_);
-    ends_[i] = absl::Now();
-    ++ended_;
-  }
-
-  std::vector<std::unique_ptr<testing::SseReader>> readers_;
-  absl::Mutex mu_;
-  std::vector<absl::Time> ends_ ABSL_GUARDED_BY(mu_);
-  int ended_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-// Problems with one reader's stored stream; empty when it is exactly the push.
-std::string CheckStream(const std::vector<testing::SseEvent>& events, const load::PushableReplay& replay,
-                        const std::string& replay_id) {
-  const size_t chunks = replay.chunks.size();
-  if (events.size() != chunks + 2) return absl::StrCat(events.size(), " events, expected ", chunks + 2);
-  for (size_t i = 1; i < events.size(); ++i) {
-    if (events[i].id != events[i - 1].id + 1) return absl::StrCat("id break before event ", i);
-  }
-  if (events.front().type != "replay_start" || load::ReadEventFields(events.front().data).replay_id != replay_id) {
-    return "first event is not this replay's replay_start";
-  }
-  if (events.back().type != "replay_end") return "last event is not replay_end";
-  for (size_t i = 0; i < chunks; ++i) {
-    const testing::SseEvent& e = events[i + 1];
-    if (e.type != "replay_chunk" || load::ReadEventFields(e.data).chunk_index != static_cast<int64_t>(i)) {
-      return absl::StrCat("event ", i + 1, " is not chunk ", i);
-    }
-    if (load::ChunkFrames(e.data) != replay.chunks[i].frames_json) return absl::StrCat("chunk ", i, " frames differ");
-  }
-  return "";
-}
-
-std::string Verify(const ReaderSet& readers, const load::PushableReplay& replay, const std::string& replay_id,
-                   bool stored, bool& failed) {
-  int good = 0;
-  std::string first_problem;
-  for (const auto& r : readers.readers()) {
-    std::string problem = stored ? CheckStream(r->events(), replay, replay_id) : "";
-    if (!stored && r->stats().events != replay.chunks.size() + 2) problem = "wrong event count";
-    if (problem.empty()) {
-      ++good;
-    } else if (first_problem.empty()) {
-      first_problem = problem;
-    }
-  }
-  failed = good != static_cast<int>(readers.readers().size());
-  std::string verdict = absl::StrCat(good, "/", readers.readers().size(), stored ? " exact" : " counted");
-  if (failed) absl::StrAppend(&verdict, " (", first_problem, ")");
-  return verdict;
+ReaderSpec Readers(const BenchOptions& o, int count, bool keep_first_wire) {
+  ReaderSpec spec;
+  spec.count = count;
+  spec.digest = o.discard;
+  spec.shared_threads = o.reader_threads >= 0 ? o.reader_threads : (count > kMaxThreadReaders ? 2 : 0);
+  // Two shared threads must keep up with hundreds of sockets: lowered, they
+  // would starve while the server writes, and it drops a viewer that takes no
+  // bytes for its broadcast timeout.
+  spec.thread_nice = o.reader_nice >= 0 ? o.reader_nice : (spec.shared_threads > 0 ? 0 : 10);
+  spec.keep_first_wire = keep_first_wire;
+  return spec;
 }
 
 // Viewers that take the greeting, then nothing: their socket buffers fill and
@@ -350,8 +264,9 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
   target.grpc_target = cluster->core->grpc_target();
   auto sender = load::NewChunkSender(transport, target, replay, replay_id, *world_hash);
 
-  ReaderSet readers(s.readers, ReaderOptions(o), wire != nullptr, [&](int i) { return cluster->reader_port(i); });
-  if (absl::Status connected = readers.Connect(); !connected.ok()) return connected;
+  ReaderSet readers(Readers(o, s.readers, wire != nullptr), [&](int i) { return cluster->reader_port(i); });
+  readers.Start();
+  if (absl::Status connected = readers.WaitConnected(absl::Seconds(30)); !connected.ok()) return connected;
   std::vector<std::unique_ptr<testing::SseReader>> stalled = StartStalledViewers(s, *cluster);
   load::RssSampler rss(cluster->pids(), absl::Milliseconds(5));
   absl::SleepFor(absl::Milliseconds(200));  // let the joins settle before "idle"
@@ -395,16 +310,16 @@ absl::StatusOr<PassResult> RunServerPass(const BenchOptions& o, const load::Push
   for (auto& viewer : stalled) viewer->Stop();
   cluster->Stop();
   result.delivered = readers.wire_bytes();
-  result.verdict = Verify(readers, replay, replay_id, !o.discard, result.failed);
-  if (wire != nullptr) *wire = readers.readers().front()->wire();
+  result.verdict = readers.Verify(replay, replay_id, result.failed);
+  if (wire != nullptr) *wire = readers.first_wire();
   return result;
 }
 
 absl::StatusOr<PassResult> RunFloorPass(const BenchOptions& o, const std::string& wire, const Scenario& s) {
   FloorWriter floor(wire);
   if (absl::Status listening = floor.Listen(); !listening.ok()) return listening;
-  ReaderSet readers(s.readers, ReaderOptions(o), false, [&](int) { return floor.port(); });
-  for (const auto& r : readers.readers()) r->Start();
+  ReaderSet readers(Readers(o, s.readers, false), [&](int) { return floor.port(); });
+  readers.Start();
   if (absl::Status accepted = floor.Accept(s.readers, absl::Seconds(10)); !accepted.ok()) return accepted;
   const absl::Time t0 = absl::Now();
   floor.Go();
@@ -540,10 +455,17 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 1024));
   app.add_flag("--verify", o.verify, "Exit 1 unless every reader got exactly what was pushed");
   app.add_option("--reader-nice", o.reader_nice,
-                 "Nice value of the reader threads: readers stand for viewers on other machines, so by default they "
-                 "yield the CPU to the server they measure (the floor's readers too); 0 to compete equally")
-      ->capture_default_str()->check(CLI::Range(0, 19));
-  app.add_flag("--discard", o.discard, "Readers discard the data (count events only) instead of storing it");
+                 "Added to the reader threads' nice value: readers stand for viewers on other machines, so they "
+                 "yield the CPU to the server they measure (the floor's readers too); 0 to compete equally; "
+                 "default: 10 with a thread per reader, 0 with shared threads")
+      ->check(CLI::Range(0, 19));
+  app.add_flag("--discard", o.discard,
+               "Readers after the first keep a digest of each event instead of its data, and are compared with "
+               "the first (which is checked against the push): still byte-exact, without 50 MB per reader");
+  app.add_option("--reader-threads", o.reader_threads,
+                 "Readers after the first share this many epoll threads; 0: a thread per reader; default: a thread "
+                 "per reader up to 64 readers, else 2")
+      ->check(CLI::Range(0, 64));
   app.add_flag("--table", o.table, "Scaling table: 1, 4, 16 (+4 stalled) readers; 64 readers over 4 gateways");
   app.add_option("--repeat", o.repeat, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 100));
   app.add_option("--perf-out", o.perf_out, "Record each push pass with perf record -g into FILE.<transport>");

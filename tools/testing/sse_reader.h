@@ -28,23 +28,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "tools/testing/sse_event.h"
 
 namespace echelon::testing {
-
-// One SSE event. `data` holds the whole data field when the reader stores,
-// otherwise only its first kDataPrefixBytes (enough for the ids and indices
-// that precede the frames in every event the server writes).
-struct SseEvent {
-  uint64_t id = 0;
-  std::string type;
-  std::string data;
-  // The full data size, also when `data` holds only its prefix.
-  size_t size = 0;
-  // True when `data` was cut to its prefix (the reader discards).
-  bool truncated = false;
-};
-
-inline constexpr size_t kDataPrefixBytes = 256;
 
 struct SseReaderOptions {
   std::string host = "127.0.0.1";
@@ -52,6 +38,8 @@ struct SseReaderOptions {
   std::string path = "/events";
   // Keep every event's full data (for verification); otherwise keep a prefix.
   bool store = false;
+  // Set each event's data_hash (see SseEvent): verification without storing.
+  bool digest = false;
   // Also keep every byte read from the socket, HTTP headers included (to
   // replay the exact stream elsewhere: bench_fanout's floor).
   bool keep_wire = false;
@@ -68,9 +56,9 @@ struct SseReaderOptions {
   // slow viewer does, as a browser would).
   bool reconnect_on_close = false;
   absl::Duration reconnect_delay = absl::Milliseconds(50);
-  // Nice value of the reader's thread (0: as started). Benchmarks raise it so
-  // that readers on the server's own host stand for viewers on other machines
-  // instead of taking the CPU from the server they measure.
+  // Added to the nice value of the reader's thread (thread_priority.h):
+  // benchmarks raise it so that readers on the server's own host stand for
+  // viewers on other machines instead of taking the CPU from the server.
   int thread_nice = 0;
 };
 
@@ -101,7 +89,8 @@ class SseReader {
   // True once the first connection answered 200 and its headers arrived.
   bool WaitConnected(absl::Duration timeout);
 
-  // Stored events (only with options.store); read after Stop().
+  // Stored events (with options.store, or with their digest and data prefix
+  // with options.digest); read after Stop().
   const std::vector<SseEvent>& events() const { return events_; }
   // The raw stream of the first connection (only with options.keep_wire).
   const std::string& wire() const { return wire_; }
@@ -109,8 +98,6 @@ class SseReader {
   SseReaderStats stats() const;
 
  private:
-  class Parser;
-
   void Run();
   // One connection, from connect to close. Returns false when the reader
   // should stop for good.
