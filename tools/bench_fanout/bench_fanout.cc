@@ -58,7 +58,7 @@ namespace echelon::tools {
 namespace {
 
 // Past this many readers they share epoll threads by default (ReaderSet).
-constexpr int kMaxThreadReaders = 64;
+constexpr int kMaxThreadReaders = 16;
 
 struct BenchOptions {
   std::string server_bin;
@@ -464,7 +464,7 @@ int main(int argc, char** argv) {
                "the first (which is checked against the push): still byte-exact, without 50 MB per reader");
   app.add_option("--reader-threads", o.reader_threads,
                  "Readers after the first share this many epoll threads; 0: a thread per reader; default: a thread "
-                 "per reader up to 64 readers, else 2")
+                 "per reader up to 16 readers, else 2")
       ->check(CLI::Range(0, 64));
   app.add_flag("--table", o.table, "Scaling table: 1, 4, 16 (+4 stalled) readers; 64 readers over 4 gateways");
   app.add_option("--repeat", o.repeat, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 100));
