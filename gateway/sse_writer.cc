@@ -255,7 +255,10 @@ void SseWriter::Sweep() {
   for (auto& [fd, stream] : streams_) {
     int unsent = 0;
     if (::ioctl(fd, SIOCOUTQ, &unsent) == 0) {
-      if (unsent < stream->last_unsent) {
+      // An empty send queue took everything it was given: if bytes are still
+      // pending, this thread has not got round to them (busy, or waiting for
+      // a core), which is no fault of the viewer.
+      if (unsent == 0 || unsent < stream->last_unsent) {
         stream->last_progress = now;
         stream->client->outbox().NoteProgress();
       }
