@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "common/thread_priority.h"
 #include "spdlog/spdlog.h"
 
 namespace echelon::gateway {
@@ -27,16 +27,12 @@ constexpr int kMaxIovecs = 192;
 // Fan-out is throughput work: a viewer takes bytes a little later and nothing
 // is lost. Pushes, health checks and new connections wait on a worker that
 // a busy writer would otherwise share the cores with, so the writer runs a
-// few nice levels below the rest of the process (Linux keeps a nice value
-// per thread; raising one's own needs no privilege).
+// few nice levels below the rest of the process.
 constexpr int kWriterNiceIncrement = 5;
 
 void YieldToLatencyWork() {
   pthread_setname_np(pthread_self(), "sse-writer");  // for top -H, perf and the tests
-  errno = 0;
-  const int process_nice = getpriority(PRIO_PROCESS, 0);
-  if (errno != 0) return;
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(19, process_nice + kWriterNiceIncrement));
+  LowerThisThreadsPriority(kWriterNiceIncrement);
 }
 
 }  // namespace

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/thread_priority.h"
 #include "tools/testing/net.h"
-#include "tools/testing/thread_priority.h"
 #include "tools/testing/sse_stream_parser.h"
 
 namespace echelon::testing {

@@ -56,7 +56,7 @@ struct SseReaderOptions {
   // slow viewer does, as a browser would).
   bool reconnect_on_close = false;
   absl::Duration reconnect_delay = absl::Milliseconds(50);
-  // Added to the nice value of the reader's thread (thread_priority.h):
+  // Added to the nice value of the reader's thread (common/thread_priority.h):
   // benchmarks raise it so that readers on the server's own host stand for
   // viewers on other machines instead of taking the CPU from the server.
   int thread_nice = 0;

@@ -7,8 +7,8 @@
 
 #include <cerrno>
 
+#include "common/thread_priority.h"
 #include "tools/testing/net.h"
-#include "tools/testing/thread_priority.h"
 
 namespace echelon::testing {
 

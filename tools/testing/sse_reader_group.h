@@ -41,7 +41,7 @@ struct SseReaderGroupOptions {
   std::string path = "/events";
   SseParseOptions parse;
   int threads = 2;
-  // Added to the nice value of the group's threads (thread_priority.h).
+  // Added to the nice value of the group's threads (common/thread_priority.h).
   int thread_nice = 0;
 };
 

@@ -1,4 +1,4 @@
-#include "tools/testing/thread_priority.h"
+#include "common/thread_priority.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
-namespace echelon::testing {
+namespace echelon {
 
 void LowerThisThreadsPriority(int increment) {
   if (increment <= 0) return;
@@ -16,4 +16,4 @@ void LowerThisThreadsPriority(int increment) {
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(19, process_nice + increment));
 }
 
-}  // namespace echelon::testing
+}  // namespace echelon
